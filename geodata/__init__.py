@@ -1,0 +1,1 @@
+"""geodata package."""
