@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="Feed-health monitor: probe streams, judge the picture.", no_args_is_help=True)
+app = typer.Typer(
+    help="Feed-health monitor: probe streams, judge the picture.", no_args_is_help=True
+)
 
 
 def register(root: typer.Typer) -> None:

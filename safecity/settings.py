@@ -25,9 +25,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("out"), description="Where commands write outputs.")
     database_url: str = Field(
         default="sqlite:///out/safecity.db",
-        description="SQLAlchemy URL of the API database (SQLite default, PostgreSQL in production).",
+        description="SQLAlchemy URL of the API database (SQLite default; PostgreSQL in prod).",
     )
-    secret_key: str = Field(default=DEV_SECRET, description="Signs JWTs; required outside development.")
+    secret_key: str = Field(
+        default=DEV_SECRET, description="Signs JWTs; required outside development."
+    )
     api_url: str | None = Field(default=None, description="Base URL of the API, for the monitor.")
     seed: int = Field(default=20061, description="Seed of the synthetic built-in data.")
 
