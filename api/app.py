@@ -1,0 +1,64 @@
+"""The app factory: settings -> database -> routers, middleware and problem handlers.
+
+Migrations are not run here (``safecity serve`` and the test fixtures run them first), so
+building an app never changes a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.config import ApiSettings, get_api_settings
+from api.db import Database
+from api.deps import API_PREFIX
+from api.metrics import ApiMetrics
+from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.problems import install_problem_handlers
+from api.routers import ROUTERS
+from safecity.settings import Settings, get_settings
+
+PLAN_IMPORT_PATH = f"{API_PREFIX}/plans/import"
+
+
+def create_app(
+    database_url: str | None = None,
+    *,
+    settings: Settings | None = None,
+    api_settings: ApiSettings | None = None,
+) -> FastAPI:
+    """Build the API app on ``database_url`` (default: ``SAFECITY_DATABASE_URL``)."""
+    settings = settings or get_settings()
+    api_settings = api_settings or get_api_settings()
+    db = Database(
+        database_url or settings.database_url, busy_timeout_ms=api_settings.sqlite_busy_timeout_ms
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="safecity API",
+        version="1.0.0",
+        summary="Rollout tracking, feed health and responsibility assessment of Shenzhen's "
+        "city-wide camera plan.",
+        lifespan=lifespan,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    app.state.api_settings = api_settings
+    app.state.metrics = ApiMetrics(db)
+    install_problem_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=api_settings.max_body_bytes,
+        overrides={PLAN_IMPORT_PATH: api_settings.max_plan_bytes},
+    )
+    app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe)
+    return app

@@ -1,0 +1,166 @@
+"""Typed ``Annotated`` dependencies: database sessions, settings and the calling principal.
+
+Endpoints declare what they need in their signature, e.g. ``session: WriteSession`` and
+``who: AdminPrincipal``; scopes come from ``security.ROLE_SCOPES``. Anonymous callers get
+401, callers lacking a scope 403, both as problem documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer, SecurityScopes
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.config import ApiSettings
+from api.db import Database
+from api.models import ApiKey, Role, User
+from api.problems import ApiProblem
+from api.security import (
+    ROLE_SCOPES,
+    SCOPES,
+    Principal,
+    TokenError,
+    decode_access_token,
+    hash_api_key,
+)
+from safecity.settings import Settings
+
+API_PREFIX = "/api/v1"
+TOKEN_URL = f"{API_PREFIX}/auth/token"
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, scopes=SCOPES, auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def get_database(request: Request) -> Database:
+    """The app's database (created by the app factory)."""
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings(request: Request) -> Settings:
+    """The shared settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_api_settings(request: Request) -> ApiSettings:
+    """The API settings the app was built with."""
+    api_settings: ApiSettings = request.app.state.api_settings
+    return api_settings
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
+
+
+def get_session(db: DatabaseDep) -> Iterator[Session]:
+    """A read session for the request (closed after the response)."""
+    with db.session() as session:
+        yield session
+
+
+def get_write_session(db: DatabaseDep) -> Iterator[Session]:
+    """A session for writes; the endpoint commits, anything uncommitted is rolled back."""
+    with db.write_session() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+WriteSession = Annotated[Session, Depends(get_write_session)]
+
+
+def _unauthorized(detail: str) -> ApiProblem:
+    return ApiProblem(401, detail, slug="not-authenticated", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _user_principal(session: Session, token: str, settings: Settings) -> Principal:
+    try:
+        claims = decode_access_token(token, secret=settings.secret_key)
+    except TokenError as exc:
+        raise _unauthorized(str(exc)) from exc
+    user = session.get(User, claims["uid"])
+    if user is None or not user.is_active or user.username != claims["sub"]:
+        raise _unauthorized("the token's user no longer exists or is disabled")
+    if user.role != claims["role"]:
+        raise _unauthorized("the user's role changed since the token was issued; log in again")
+    role = Role(user.role)
+    granted = frozenset(str(claims["scope"]).split()) & ROLE_SCOPES[role]
+    return Principal(
+        actor=f"user:{user.username}",
+        role=role,
+        scopes=granted,
+        district_id=user.district_id,
+        district=user.district.name if user.district else None,
+        user_id=user.id,
+    )
+
+
+def _key_principal(session: Session, key: str) -> Principal:
+    api_key = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_api_key(key))).first()
+    if api_key is None or api_key.revoked_at is not None:
+        raise _unauthorized("unknown or revoked API key")
+    role = Role(api_key.role)
+    return Principal(
+        actor=f"key:{api_key.name}",
+        role=role,
+        scopes=ROLE_SCOPES[role],
+        district_id=api_key.district_id,
+        district=api_key.district.name if api_key.district else None,
+        key_id=api_key.id,
+    )
+
+
+def optional_principal(
+    session: DbSession,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal | None:
+    """The caller if credentials were sent (bad credentials are still a 401), else None."""
+    if api_key:
+        return _key_principal(session, api_key)
+    if token:
+        return _user_principal(session, token, settings)
+    return None
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
+
+
+def authenticate(security_scopes: SecurityScopes, principal: OptionalPrincipal) -> Principal:
+    """The caller, who must hold every scope the endpoint declares."""
+    if principal is None:
+        raise _unauthorized("log in (Bearer token) or send an X-API-Key header")
+    missing = set(security_scopes.scopes) - principal.scopes
+    if missing:
+        raise ApiProblem(
+            403,
+            f"role {principal.role.value!r} lacks scope(s) {', '.join(sorted(missing))}",
+            slug="insufficient-scope",
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Security(authenticate)]
+ReadPrincipal = Annotated[Principal, Security(authenticate, scopes=["read"])]
+ReportPrincipal = Annotated[Principal, Security(authenticate, scopes=["report"])]
+IngestPrincipal = Annotated[Principal, Security(authenticate, scopes=["ingest"])]
+FeedsPrincipal = Annotated[Principal, Security(authenticate, scopes=["feeds"])]
+AdminPrincipal = Annotated[Principal, Security(authenticate, scopes=["admin"])]
+AssessPrincipal = Annotated[Principal, Security(authenticate, scopes=["assess"])]
+AuditPrincipal = Annotated[Principal, Security(authenticate, scopes=["audit"])]
+
+
+def request_id(request: Request) -> str | None:
+    """The id of the current request (``X-Request-ID``), for the audit log."""
+    value: str | None = request.state.request_id
+    return value
+
+
+RequestId = Annotated[str | None, Depends(request_id)]

@@ -1,0 +1,132 @@
+"""Rollout figures per district: target, planned, installed, online (live and healthy).
+
+One grouped query over sites x health serves the progress endpoints, the Prometheus
+collector and the assessment. ``online`` counts installed sites whose latest feed state is
+``ok``; installed sites the monitor never reported count as ``unknown``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from api.models import (
+    AssessmentPeriod,
+    CameraHealth,
+    CameraSite,
+    District,
+    HealthState,
+    SiteStatus,
+    Target,
+)
+
+UNKNOWN_STATE = "unknown"
+
+
+@dataclass
+class DistrictCounts:
+    """Rollout figures of one district (or of the whole city)."""
+
+    district: str
+    target: int = 0
+    pending: int = 0  # planned sites not yet installed
+    installed: int = 0
+    states: dict[str, int] = field(default_factory=dict)  # installed sites by feed state
+
+    @property
+    def planned(self) -> int:
+        """Sites in the plan, installed or not."""
+        return self.pending + self.installed
+
+    @property
+    def online(self) -> int:
+        """Installed sites whose feed is live and healthy."""
+        return self.states.get(HealthState.ok.value, 0)
+
+    @property
+    def completion(self) -> float:
+        """installed / target (0 when there is no target)."""
+        return self.installed / self.target if self.target else 0.0
+
+    @property
+    def online_rate(self) -> float:
+        """online / installed (0 when nothing is installed)."""
+        return self.online / self.installed if self.installed else 0.0
+
+    def add(self, other: DistrictCounts) -> None:
+        """Accumulate ``other`` into this total."""
+        self.target += other.target
+        self.pending += other.pending
+        self.installed += other.installed
+        for state, count in other.states.items():
+            self.states[state] = self.states.get(state, 0) + count
+
+
+def period_for(session: Session, day: dt.date) -> AssessmentPeriod | None:
+    """The period containing ``day`` (shortest such), else the latest one that has ended."""
+    containing = session.scalars(
+        select(AssessmentPeriod)
+        .where(AssessmentPeriod.starts_on <= day, AssessmentPeriod.ends_on >= day)
+        .order_by(AssessmentPeriod.ends_on - AssessmentPeriod.starts_on, AssessmentPeriod.id)
+    ).first()
+    if containing is not None:
+        return containing
+    return session.scalars(
+        select(AssessmentPeriod)
+        .where(AssessmentPeriod.ends_on < day)
+        .order_by(AssessmentPeriod.ends_on.desc(), AssessmentPeriod.id)
+    ).first()
+
+
+def rollout_counts(
+    session: Session,
+    *,
+    period: AssessmentPeriod | None = None,
+    district_ids: list[int] | None = None,
+) -> list[DistrictCounts]:
+    """Figures per district, ordered by district name; targets of ``period`` (default:
+    the period containing today)."""
+    period = period or period_for(session, dt.datetime.now(dt.UTC).date())
+    districts = session.execute(select(District.id, District.name).order_by(District.name)).all()
+    wanted = set(district_ids) if district_ids is not None else None
+    by_id = {
+        d_id: DistrictCounts(district=name)
+        for d_id, name in districts
+        if wanted is None or d_id in wanted
+    }
+    state = case(
+        (CameraSite.status == SiteStatus.planned.value, None),
+        else_=func.coalesce(CameraHealth.state, UNKNOWN_STATE),
+    )
+    query = (
+        select(CameraSite.district_id, CameraSite.status, state, func.count())
+        .outerjoin(CameraHealth, CameraHealth.site_id == CameraSite.id)
+        .group_by(CameraSite.district_id, CameraSite.status, state)
+    )
+    if district_ids is not None:
+        query = query.where(CameraSite.district_id.in_(district_ids))
+    for d_id, status, site_state, count in session.execute(query):
+        counts = by_id[d_id]
+        if status == SiteStatus.planned.value:
+            counts.pending += count
+        else:
+            counts.installed += count
+            counts.states[site_state] = counts.states.get(site_state, 0) + count
+    if period is not None:
+        for d_id, cameras in session.execute(
+            select(Target.district_id, Target.cameras).where(Target.period_id == period.id)
+        ):
+            if d_id in by_id:
+                by_id[d_id].target = cameras
+    return list(by_id.values())
+
+
+def city_total(rows: list[DistrictCounts]) -> DistrictCounts:
+    """Sum of the district figures."""
+    total = DistrictCounts(district="Shenzhen")
+    for row in rows:
+        total.add(row)
+    return total
