@@ -4,12 +4,12 @@
 
 with h = ``bandwidth_m`` (default 500 m): a hot-spot of weight w raises the intensity at
 its own location by w times the background, and by w/2 at about 1.18 h (590 m) away. A
-point is a hot-spot where the intensity reaches HOTSPOT_THRESHOLD (2.0: the hot-spot term
-at least equals the background).
+point is a hot-spot where the intensity reaches HOTSPOT_THRESHOLD (3.0: the hot-spot term
+is at least twice the background, so one lone incident never makes a hot-spot).
 
-Evaluation is vectorised: the weights are linearly binned on a grid of ``bandwidth_m / 5`` cells,
-smoothed with scipy's Gaussian filter (truncated at 4 h) and read back by bilinear
-interpolation, so a million query points cost well under a second.
+Evaluation is vectorised: the weights are linearly binned (cloud-in-cell) on a grid of
+``bandwidth_m / 5`` cells, smoothed with scipy's Gaussian filter (truncated at 4 h) and
+read back by bilinear interpolation, so a million query points cost well under a second.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from scipy import ndimage
 from geodata.errors import GeodataError
 
 DEFAULT_BANDWIDTH_M = 500.0
-HOTSPOT_THRESHOLD = 2.0
+HOTSPOT_THRESHOLD = 3.0
 _CELLS_PER_BANDWIDTH = 5
 _TRUNCATE = 4.0
 

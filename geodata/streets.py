@@ -38,7 +38,7 @@ def load_streets(
     if path.suffix.lower() == ".pbf":
         from geodata.osm import read_osm_streets
 
-        lines = read_osm_streets(path)
+        lines = read_osm_streets(path, districts)
         source = "osm"
     else:
         lines = read_vector(path, "lines")
