@@ -1,1 +1,5 @@
 """planner package."""
+
+from planner.optimize import CoverageSolution, MaxCoverage, PlannerInputError
+
+__all__ = ["CoverageSolution", "MaxCoverage", "PlannerInputError"]

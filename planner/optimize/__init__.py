@@ -1,0 +1,11 @@
+"""Array-level coverage optimizer: no geometry, just a sparse points x options matrix.
+
+Public API: MaxCoverage, ExactMaxCoverage, MinCostCover, CoverageSolution,
+PlannerInputError. See each class docstring for the formulation it solves.
+"""
+
+from planner.optimize.errors import PlannerInputError
+from planner.optimize.max_coverage import MaxCoverage
+from planner.optimize.solution import CoverageSolution
+
+__all__ = ["CoverageSolution", "MaxCoverage", "PlannerInputError"]
