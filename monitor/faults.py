@@ -202,10 +202,17 @@ def _resized(frame: np.ndarray, width: int | None) -> np.ndarray:
     return cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
 
 
+def _clip_path(out: Path) -> Path:
+    out = Path(out)
+    if out.suffix not in (".mp4", ".mkv", ".ts", ".avi"):
+        raise ValueError(f"unsupported clip type {out.suffix!r} for {out}: use .mp4/.mkv/.ts/.avi")
+    return out
+
+
 def write_clip(frames: Sequence[np.ndarray], fps: float, out: Path, *, crf: int = 23) -> Path:
     """Encode BGR ``frames`` at ``fps``: H.264 (ffmpeg, 1 s GOP) for .mp4/.mkv/.ts,
     MJPEG (OpenCV) for .avi."""
-    out = Path(out)
+    out = _clip_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     height, width = frames[0].shape[:2]
     if out.suffix == ".avi":
@@ -216,8 +223,6 @@ def write_clip(frames: Sequence[np.ndarray], fps: float, out: Path, *, crf: int 
             writer.write(frame)
         writer.release()
         return out
-    if out.suffix not in (".mp4", ".mkv", ".ts"):
-        raise ValueError(f"unsupported clip type {out.suffix!r} for {out}: use .mp4/.mkv/.ts/.avi")
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise FileNotFoundError("ffmpeg is not installed (make system-deps installs it)")
@@ -250,6 +255,7 @@ def make_fault_clip(
 
     ``fault`` is one of :data:`FAULT_REASONS` (``none`` = healthy copy). Returns ``out``.
     """
+    _clip_path(out)
     frames, fps = read_frames(Path(src), start_s=start_s, duration_s=duration_s, width=width)
     faulty = apply_fault(frames, fault, strength, seed=seed)
     return write_clip(faulty, fps / fps_divisor(fault, strength), Path(out), crf=crf)
