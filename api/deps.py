@@ -117,17 +117,23 @@ def _key_principal(session: Session, key: str) -> Principal:
 
 
 def optional_principal(
-    session: DbSession,
+    db: DatabaseDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
     api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal | None:
-    """The caller if credentials were sent (bad credentials are still a 401), else None."""
-    if api_key:
-        return _key_principal(session, api_key)
-    if token:
+    """The caller if credentials were sent (bad credentials are still a 401), else None.
+
+    Uses its own short session, released before the endpoint's session is opened (declare
+    the principal parameter before the session one), so a request holds one connection.
+    """
+    if not api_key and not token:
+        return None
+    with db.session() as session:
+        if api_key:
+            return _key_principal(session, api_key)
+        assert token is not None
         return _user_principal(session, token, settings)
-    return None
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routers import auth, districts, system
+from api.routers import (
+    audit,
+    auth,
+    cameras,
+    districts,
+    health,
+    periods,
+    plans,
+    progress,
+    reports,
+    system,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     system.router,
     auth.router,
     districts.router,
+    periods.router,
+    plans.router,
+    reports.router,
+    health.router,
+    cameras.router,
+    progress.router,
+    users.router,
+    audit.router,
 )
