@@ -1,5 +1,17 @@
 """planner package."""
 
-from planner.optimize import CoverageSolution, MaxCoverage, PlannerInputError
+from planner.optimize import (
+    CoverageSolution,
+    ExactMaxCoverage,
+    MaxCoverage,
+    MinCostCover,
+    PlannerInputError,
+)
 
-__all__ = ["CoverageSolution", "MaxCoverage", "PlannerInputError"]
+__all__ = [
+    "CoverageSolution",
+    "ExactMaxCoverage",
+    "MaxCoverage",
+    "MinCostCover",
+    "PlannerInputError",
+]

@@ -5,7 +5,15 @@ PlannerInputError. See each class docstring for the formulation it solves.
 """
 
 from planner.optimize.errors import PlannerInputError
+from planner.optimize.exact import ExactMaxCoverage
 from planner.optimize.max_coverage import MaxCoverage
+from planner.optimize.mincost import MinCostCover
 from planner.optimize.solution import CoverageSolution
 
-__all__ = ["CoverageSolution", "MaxCoverage", "PlannerInputError"]
+__all__ = [
+    "CoverageSolution",
+    "ExactMaxCoverage",
+    "MaxCoverage",
+    "MinCostCover",
+    "PlannerInputError",
+]
