@@ -11,7 +11,7 @@ import shapely
 
 from geodata.crs import METRIC_CRS
 from geodata.districts import load_districts, require_inside
-from geodata.errors import GeodataError
+from geodata.errors import GeodataError, shown
 from geodata.io import read_vector
 
 CAMERA_COLUMNS = ["camera_id", "district", "type", "heading", "owner", "geometry"]
@@ -38,7 +38,7 @@ def load_existing_cameras(
     )
     if ids.duplicated().any():
         raise GeodataError(
-            f"{path}: field 'camera_id': duplicate value {ids[ids.duplicated()].iloc[0]!r}"
+            f"{path}: field 'camera_id': duplicate value {shown(ids[ids.duplicated()].iloc[0])}"
         )
     heading = pd.to_numeric(gdf.get("heading", np.nan), errors="coerce")
     heading = pd.Series(heading, index=gdf.index, dtype=float)
@@ -46,7 +46,8 @@ def load_existing_cameras(
     bad = (heading.isna() & raw.notna()) | (heading < 0) | (heading > 360)
     if bad.any():
         raise GeodataError(
-            f"{path}: field 'heading': invalid value {raw[bad].iloc[0]!r} (need 0..360 degrees)"
+            f"{path}: field 'heading': invalid value {shown(raw[bad].iloc[0])} "
+            "(need 0..360 degrees)"
         )
     camera_type = gdf["type"] if "type" in gdf.columns else pd.Series(None, index=gdf.index)
     owner = (
@@ -58,7 +59,7 @@ def load_existing_cameras(
         {
             "camera_id": ids.to_numpy(),
             "district": names,
-            "type": camera_type.astype(object).where(camera_type.notna(), None).to_numpy(),
+            "type": pd.Series([None if pd.isna(t) else str(t) for t in camera_type], dtype=object),
             "heading": heading.to_numpy(),
             "owner": owner,
             "geometry": gdf.geometry.to_numpy(),

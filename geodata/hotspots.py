@@ -12,7 +12,7 @@ import shapely
 
 from geodata.crs import METRIC_CRS, WGS84
 from geodata.districts import BY_NAME, load_districts, require_inside
-from geodata.errors import GeodataError
+from geodata.errors import GeodataError, shown
 from geodata.io import read_vector
 
 ANCHORS_FILE = Path(__file__).parent / "data" / "shenzhen_anchors.csv"
@@ -102,14 +102,15 @@ def _read_points(
     if unknown.any():
         value = gdf["category"][unknown].iloc[0]
         raise GeodataError(
-            f"{path}: field 'category': unknown value {value!r}; known: {', '.join(CATEGORIES)}"
+            f"{path}: field 'category': unknown value {shown(value)}; "
+            f"known: {', '.join(CATEGORIES)}"
         )
     weight = pd.to_numeric(gdf.get("weight", 1.0), errors="coerce")
     weight = pd.Series(weight, index=gdf.index) if np.ndim(weight) == 0 else weight
     bad = weight.isna() | (weight < 0)
     if bad.any():
         raise GeodataError(
-            f"{path}: field 'weight': invalid value {gdf['weight'][bad].iloc[0]!r} (need >= 0)"
+            f"{path}: field 'weight': invalid value {shown(gdf['weight'][bad].iloc[0])} (need >= 0)"
         )
     xy = shapely.get_coordinates(gdf.geometry.values)
     require_inside(xy, districts, what=str(path))
