@@ -48,7 +48,7 @@ def read_quotas(path: str | Path, districts: list[str], target: int | None) -> p
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         raise PlannerInputError(
-            f"{path}: field quota: {table['quota'].iloc[row]!r} for {names.iloc[row]} "
+            f"{path}: field quota: {table['quota'].iloc[row]} for {names.iloc[row]} "
             "is not a whole number >= 0"
         )
     quotas = pd.Series(values.to_numpy(dtype=np.int64), index=names.to_numpy(), name="quota")
