@@ -29,6 +29,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -305,7 +306,17 @@ class AssessmentRun(Base):
     """One scoring run of a period: configuration + frozen inputs; frozen once published."""
 
     __tablename__ = "assessment_runs"
-    __table_args__ = (CheckConstraint("status IN ('draft', 'published')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published')", name="status"),
+        # At most one published (frozen) run per period, even under concurrent publishes.
+        Index(
+            "uq_assessment_runs_published_period",
+            "period_id",
+            unique=True,
+            sqlite_where=text("status = 'published'"),
+            postgresql_where=text("status = 'published'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_id: Mapped[int] = mapped_column(ForeignKey("assessment_periods.id"), index=True)

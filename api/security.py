@@ -32,7 +32,7 @@ SCOPES: dict[str, str] = {
 }
 
 ROLE_SCOPES: dict[Role, frozenset[str]] = {
-    Role.admin: frozenset({"read", "report", "feeds", "admin", "audit"}),
+    Role.admin: frozenset({"read", "report", "feeds", "admin", "assess", "audit"}),
     Role.assessor: frozenset({"read", "assess", "audit"}),
     Role.reporter: frozenset({"read", "report"}),
     Role.monitor: frozenset({"ingest", "feeds"}),
