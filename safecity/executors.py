@@ -64,6 +64,17 @@ class ClusterExecutor(Executor):
         self.client.close()
 
 
+class LocalExecutor(ProcessPoolExecutor):
+    """A process pool of ``workers`` processes started by a forkserver.
+
+    Forkserver: workers never inherit the parent's threads (progress bars, HTTP clients).
+    """
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(max_workers=workers, mp_context=mp.get_context("forkserver"))
+        self.slots = workers
+
+
 def _connect(address: str, timeout_s: float) -> ClusterExecutor:
     try:
         from distributed import Client
@@ -93,16 +104,13 @@ def make_executor(
     address = scheduler_address(scheduler)
     if address is not None:
         return _connect(address, timeout_s)
-    # forkserver: workers never inherit the parent's threads (progress bars, HTTP clients)
-    return ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 1, mp_context=mp.get_context("forkserver")
-    )
+    return LocalExecutor(workers or os.cpu_count() or 1)
 
 
 def executor_slots(executor: Executor) -> int:
     """How many tasks ``executor`` runs at once (cluster: total worker threads)."""
     if isinstance(executor, ClusterExecutor):
         return max(1, sum(executor.client.nthreads().values()))
-    if isinstance(executor, ProcessPoolExecutor):
-        return int(executor._max_workers)
+    if isinstance(executor, LocalExecutor):
+        return executor.slots
     return os.cpu_count() or 1
