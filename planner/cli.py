@@ -51,6 +51,9 @@ Spacing = Annotated[float, typer.Option(help="Demand point spacing along streets
 SiteSpacing = Annotated[float, typer.Option(help="Candidate site spacing along streets (m).")]
 Seed = Annotated[int, typer.Option(help="Seed of the synthetic built-in data.")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
+TimeLimit = Annotated[
+    float | None, typer.Option(help="Seconds allowed for the bound/exact solver steps.")
+]
 Out = Annotated[Path, typer.Option(help="Output folder (files are replaced atomically).")]
 
 _err = Console(stderr=True)
@@ -96,6 +99,9 @@ def _print_table(plan: Plan, out: Path, seconds: float) -> None:
     if s["upper_bound_pct"] is not None:
         bound = f" (upper bound {s['upper_bound_pct']:.2f}% by {s['bound_method']}"
         bound += f", gap {100 * s['gap']:.2f}%)"
+    if s["cost_lower_bound"] is not None:
+        bound = f"; cost {s['cost_cny'] / 1e6:,.2f} M CNY, lower bound"
+        bound += f" {s['cost_lower_bound'] / 1e6:,.2f} M CNY ({s['bound_method']})"
     phases = ", ".join(
         f"{p['phase']} {p['cameras']:,} cameras +{p['added_pct']:.1f}%"
         for p in plan.phases.to_dict("records")
@@ -181,13 +187,14 @@ def plan(
     bound: Annotated[
         str, typer.Option(help="Upper bound: auto, lp, lagrangian, online, none.")
     ] = "auto",
+    time_limit: TimeLimit = None,
     seed: Seed = DEFAULT_SEED,
     quiet: Quiet = False,
 ) -> None:
     """Place new cameras to cover the most risk-weighted street length, district by district."""
     _run(
         _request("max", target=target, budget=budget, catalog=catalog, phases=phases,
-                 level=level, local_search=local_search, bound=bound),
+                 level=level, local_search=local_search, bound=bound, time_limit=time_limit),
         quotas=quotas, streets=streets, incidents=incidents, places=places, existing=existing,
         buildings=buildings, districts=districts, only=only, spacing=spacing,
         site_spacing=site_spacing, seed=seed, quiet=quiet, out=out,
@@ -214,6 +221,7 @@ def cover(
     districts: Districts = None,
     spacing: Spacing = DEFAULT_DEMAND_SPACING_M,
     site_spacing: SiteSpacing = DEFAULT_SITE_SPACING_M,
+    time_limit: TimeLimit = None,
     seed: Seed = DEFAULT_SEED,
     quiet: Quiet = False,
 ) -> None:
@@ -222,7 +230,7 @@ def cover(
         raise _fail(f"--scope must be 'hotspots' or 'all', got {scope!r}")
     _run(
         _request("cover", catalog=catalog, phases=phases, level=level, required=required,
-                 scope=scope),
+                 scope=scope, time_limit=time_limit),
         quotas=None, streets=streets, incidents=incidents, places=places, existing=existing,
         buildings=buildings, districts=districts, only=only, spacing=spacing,
         site_spacing=site_spacing, seed=seed, quiet=quiet, out=out,

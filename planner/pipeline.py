@@ -20,12 +20,12 @@ import scipy.sparse as sp
 import shapely
 
 from geodata import City
-from planner.city import crs_scale_factor
 from planner.catalog import DEFAULT_LEVEL, Catalog, load_catalog, pixel_density
+from planner.city import crs_scale_factor
 from planner.coverage import SectorModel, coverage_matrix
 from planner.evaluate import CoverageTrace, trace_coverage
 from planner.occlusion import Occluders
-from planner.optimize import CoverageSolution, MaxCoverage
+from planner.optimize import CoverageSolution, MaxCoverage, MinCostCover
 from planner.optimize.errors import PlannerInputError
 from planner.phases import DEFAULT_PHASES, PHASE_YEARS, PhasePlan, parse_phases
 from planner.quotas import proportional_quotas
@@ -75,6 +75,8 @@ class PlanRequest:
             )
         if self.budget is not None and not (np.isfinite(self.budget) and self.budget > 0):
             raise PlannerInputError(f"--budget must be a positive amount of CNY, got {self.budget}")
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise PlannerInputError(f"--time-limit must be positive seconds, got {self.time_limit}")
         if not 0.0 < self.required <= 1.0:
             raise PlannerInputError(f"--required must be in (0, 1], got {self.required}")
         self.phases.check_target(self.target)
@@ -210,8 +212,6 @@ def _solve(
         rows = np.flatnonzero(in_scope & (np.diff(model.coverage.tocsr().indptr) > 0))
         if not len(rows):
             raise PlannerInputError(f"no demand point in scope {request.scope!r} can be covered")
-        from planner.optimize import MinCostCover
-
         solution = MinCostCover(
             model.coverage[rows],
             costs,
@@ -219,6 +219,7 @@ def _solve(
             required=request.required,
             site_of=options.site,
             fixed=fixed,
+            time_limit=request.time_limit,
             progress=progress,
         ).solve()
         return solution, weights
@@ -438,6 +439,7 @@ def _summary(
         "existing_covered_weight": float(trace.curve[0]),
         "upper_bound": upper,
         "upper_bound_pct": 100.0 * upper / total_weight if upper and total_weight > 0 else None,
+        "cost_lower_bound": solution.lower_bound if request.mode == "cover" else None,
         "gap": solution.gap,
         "bound_method": solution.bound_method,
         "solver_status": solution.status,
