@@ -24,6 +24,13 @@ class CoverageState:
         for j in problem.fixed:
             self.add(int(j))
 
+    def copy(self) -> CoverageState:
+        """Independent copy (arrays duplicated, problem shared)."""
+        other = object.__new__(CoverageState)
+        other.p, other.total, other._plain = self.p, self.total, self._plain
+        other.count, other.value = self.count.copy(), self.value.copy()
+        return other
+
     def points(self, j: int) -> np.ndarray:
         """Points covered by option j."""
         return self.p.indices[self.p.indptr[j] : self.p.indptr[j + 1]]

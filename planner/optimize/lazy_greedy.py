@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,12 +43,14 @@ def lazy_greedy(
     by_ratio: bool,
     target: float | None = None,
     initial_gains: np.ndarray | None = None,
+    taken: Sequence[int] = (),
     deadline: float | None = None,
     progress: bool = False,
     on_halfway: Callable[[CoverageState], None] | None = None,
 ) -> GreedyRun:
     """Greedy on gain (or gain per unit cost) under count, budget, site and quota limits.
 
+    ``taken`` options (already in ``state``) hold their sites and quota places.
     Stops after ``k`` picks, when the budget admits nothing more, when ``state.total``
     reaches ``target``, when no option adds value ("saturated") or at ``deadline``.
     """
@@ -69,6 +71,12 @@ def lazy_greedy(
     site_used = np.zeros(int(sites.max()) + 1, dtype=bool) if sites is not None else None
     groups = problem.groups if problem.quotas is not None else None
     quota_left = problem.quotas.copy() if problem.quotas is not None else None
+    held = np.asarray(taken, dtype=np.int64)
+    if site_used is not None and sites is not None:
+        site_used[sites[held]] = True
+    if groups is not None and quota_left is not None:
+        g_held = groups[held]
+        quota_left -= np.bincount(g_held[g_held >= 0], minlength=quota_left.size)
     cost_list = costs.tolist() if costs is not None else None
     remaining = budget if budget is not None else 0.0
     limit = k if k is not None else n_cold

@@ -119,9 +119,17 @@ class _TopLists:
 
 
 def swap_local_search(
-    p: Problem, state: CoverageState, chosen: list[int], *, deadline: float
+    p: Problem,
+    state: CoverageState,
+    chosen: list[int],
+    *,
+    deadline: float,
+    focus: np.ndarray | None = None,
 ) -> tuple[list[int], int]:
-    """Improve ``chosen`` (and ``state``) by 1-swaps until none helps or time runs out."""
+    """Improve ``chosen`` (and ``state``) by 1-swaps until none helps or time runs out.
+
+    With ``focus``, only those chosen options (and the ones swapped in) are tried for removal.
+    """
     rows_ptr, rows_opt = p.csr
     g = state.gains()
     sol = _Solution(p, chosen)
@@ -136,11 +144,12 @@ def swap_local_search(
         np.add.at(g, opts, (state.value[points] - before)[owner])
         return np.unique(opts)
 
+    tried = set(chosen if focus is None else focus.tolist())
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
-        losses = np.array([state.loss(j) for j in chosen])
-        for j in [chosen[n] for n in np.argsort(losses, kind="stable")]:
+        losses = {j: state.loss(j) for j in chosen if j in tried}
+        for j in sorted(losses, key=lambda j: (losses[j], j)):
             if time.perf_counter() > deadline:
                 break
             pts = state.points(j)
@@ -174,6 +183,7 @@ def swap_local_search(
             tops.changed(np.append(touched, j))
             slot[best_i] = slot.pop(j)
             chosen[slot[best_i]] = best_i
+            tried.add(best_i)
             swaps += 1
             improved = True
     return chosen, swaps

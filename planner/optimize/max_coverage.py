@@ -13,7 +13,7 @@ from planner.optimize._validate import BOUND_METHODS, Problem, validate_max_cove
 from planner.optimize.bounds import LP_MAX_NNZ, lagrangian_bound, lp_bound, online_bound
 from planner.optimize.errors import PlannerInputError
 from planner.optimize.lazy_greedy import lazy_greedy
-from planner.optimize.local_search import swap_local_search
+from planner.optimize.ruin_recreate import iterated_local_search
 from planner.optimize.solution import CoverageSolution
 
 
@@ -107,7 +107,7 @@ class MaxCoverage:
         if self.local_search and run.stopped != "time_limit" and chosen:
             t1 = time.perf_counter()
             seconds = (deadline - t1) * 0.8 if deadline is not None else max(2.0, timings["greedy"])
-            chosen, swaps = swap_local_search(p, state, chosen, deadline=t1 + seconds)
+            state, chosen, swaps = iterated_local_search(p, state, chosen, deadline=t1 + seconds)
             if swaps:
                 state, gains = _replay(p, chosen)
             timings["local_search"] = time.perf_counter() - t1

@@ -117,7 +117,6 @@ class MinCostCover:
     def _greedy(self, state: CoverageState) -> tuple[list[int], list[float], CoverageState]:
         """Cost-effective lazy greedy up to the target, then drop redundant options."""
         p = self.problem
-        assert p.costs is not None
         run = lazy_greedy(
             p,
             state,
@@ -133,8 +132,10 @@ class MinCostCover:
                 f"required coverage cannot be reached with one option per site: greedy"
                 f" stopped at {state.total / max(float(p.weights.sum()), 1e-300):.4%}"
             )
+        costs = p.costs
+        assert costs is not None
         dropped = set()
-        for j in sorted(run.chosen, key=lambda j: -p.costs[j]):
+        for j in sorted(run.chosen, key=lambda j: -costs[j]):
             if state.total - state.loss(j) >= self.target * (1 - 1e-12):
                 state.remove(j)
                 dropped.add(j)
