@@ -49,15 +49,12 @@ def build_network(segments: gpd.GeoDataFrame) -> StreetNetwork:
     """Number the segments, find shared end nodes and build the graph (vectorised)."""
     segments = segments.reset_index(drop=True)
     segments["segment_id"] = np.arange(len(segments), dtype=np.int64)
-    segments["length_m"] = shapely.length(segments.geometry.values)
+    segments["length_m"] = shapely.length(segments.geometry.to_numpy())
     segments = segments[SEGMENT_COLUMNS]
-    lines = segments.geometry.values
-    ends = np.concatenate(
-        [
-            shapely.get_coordinates(shapely.get_point(lines, 0)),
-            shapely.get_coordinates(shapely.get_point(lines, -1)),
-        ]
-    )
+    coords, line_of = shapely.get_coordinates(segments.geometry.to_numpy(), return_index=True)
+    counts = np.bincount(line_of, minlength=len(segments))
+    last = np.cumsum(counts) - 1
+    ends = np.concatenate([coords[last - counts + 1], coords[last]])
     _, first, inverse = np.unique(endpoint_keys(ends), return_index=True, return_inverse=True)
     node_xy = ends[first]
     seg_nodes = inverse.reshape(2, -1).T.astype(np.int64)

@@ -10,9 +10,8 @@ from numpy.typing import NDArray
 from geodata.crs import METRIC_CRS
 from geodata.errors import GeodataError
 from geodata.intensity import HOTSPOT_THRESHOLD, HotspotIntensity
+from geodata.linear import LinePositions
 from geodata.network import StreetNetwork
-
-_TANGENT_STEP_M = 0.5
 
 
 def check_spacing(spacing_m: float, name: str = "spacing_m") -> float:
@@ -39,8 +38,8 @@ def sample_demand(
     owner = np.repeat(np.arange(len(seg)), n)
     k = np.arange(owner.size) - np.repeat(np.cumsum(n) - n, n)
     piece = length[owner] / n[owner]
-    points = shapely.line_interpolate_point(seg.geometry.values[owner], (k + 0.5) * piece)
-    xy = shapely.get_coordinates(points)
+    xy, _ = LinePositions(seg.geometry.to_numpy()).at(owner, (k + 0.5) * piece)
+    points = shapely.points(xy)
     value = intensity.at(xy)
     seg_mean = np.bincount(owner, weights=value, minlength=len(seg)) / n
     return gpd.GeoDataFrame(
@@ -70,10 +69,11 @@ def candidate_sites(streets: StreetNetwork, spacing_m: float = 25.0) -> gpd.GeoD
     ``'street'``. ``bearings`` lists the azimuths of the street directions leaving the site.
     """
     spacing = check_spacing(spacing_m, "site_spacing_m")
-    node_xy, node_bearings, node_district = _node_sites(streets)
+    positions = LinePositions(streets.segments.geometry.to_numpy())
+    node_bearings, node_district = _node_sites(streets, positions)
     degree = streets.node_degree()
-    street_xy, street_bearings, street_district = _street_sites(streets, spacing)
-    xy = np.concatenate([node_xy, street_xy])
+    street_xy, street_bearings, street_district = _street_sites(streets, positions, spacing)
+    xy = np.concatenate([streets.node_xy, street_xy])
     kind = np.concatenate(
         [np.where(degree != 2, "intersection", "street"), np.full(len(street_xy), "street")]
     )
@@ -90,33 +90,26 @@ def candidate_sites(streets: StreetNetwork, spacing_m: float = 25.0) -> gpd.GeoD
 
 
 def _node_sites(
-    streets: StreetNetwork,
-) -> tuple[NDArray[np.float64], list[list[float]], NDArray[np.object_]]:
-    """Graph nodes with the bearings of every segment leaving them."""
-    lines = streets.segments.geometry.values
-    length = streets.segments["length_m"].to_numpy()
-    step = np.minimum(_TANGENT_STEP_M, length / 2)
-    ends = streets.node_xy[streets.segment_nodes]  # (n_seg, 2, 2): start, end
-    towards = np.stack(
-        [
-            shapely.get_coordinates(shapely.line_interpolate_point(lines, step)),
-            shapely.get_coordinates(shapely.line_interpolate_point(lines, length - step)),
-        ],
-        axis=1,
-    )
-    direction = towards - ends
+    streets: StreetNetwork, positions: LinePositions
+) -> tuple[list[list[float]], NDArray[np.object_]]:
+    """Bearings of every segment leaving each graph node, and the node's district."""
+    seg = streets.segments
+    owner = np.arange(len(seg))
+    _, forward = positions.at(owner, np.zeros(len(seg)))
+    _, backward = positions.at(owner, seg["length_m"].to_numpy())
+    direction = np.stack([forward, -backward], axis=1)  # (n_seg, 2 ends, xy)
     bearing = np.round(azimuth(direction[..., 0], direction[..., 1]), 2).ravel()
     node = streets.segment_nodes.ravel()
-    order = np.argsort(node, kind="stable")
-    counts = np.bincount(node, minlength=len(streets.node_xy))
-    grouped = np.split(bearing[order], np.cumsum(counts)[:-1])
+    flat = bearing[np.lexsort((bearing, node))].tolist()  # by node, then by bearing
+    ends = np.cumsum(np.bincount(node, minlength=len(streets.node_xy))).tolist()
+    grouped = [flat[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
     district = np.empty(len(streets.node_xy), dtype=object)
-    district[node] = np.repeat(streets.segments["district"].to_numpy(), 2)
-    return streets.node_xy, [sorted(g.tolist()) for g in grouped], district
+    district[node] = np.repeat(seg["district"].to_numpy(), 2)
+    return grouped, district
 
 
 def _street_sites(
-    streets: StreetNetwork, spacing: float
+    streets: StreetNetwork, positions: LinePositions, spacing: float
 ) -> tuple[NDArray[np.float64], list[list[float]], NDArray[np.object_]]:
     """Interior points every ``spacing`` along each segment, with both street directions."""
     seg = streets.segments
@@ -125,11 +118,8 @@ def _street_sites(
     inner = pieces - 1
     owner = np.repeat(np.arange(len(seg)), inner)
     k = 1 + np.arange(owner.size) - np.repeat(np.cumsum(inner) - inner, inner)
-    pos = k * length[owner] / pieces[owner]
-    lines = seg.geometry.values[owner]
-    xy = shapely.get_coordinates(shapely.line_interpolate_point(lines, pos))
-    ahead = shapely.get_coordinates(shapely.line_interpolate_point(lines, pos + _TANGENT_STEP_M))
-    forward = np.round(azimuth(ahead[:, 0] - xy[:, 0], ahead[:, 1] - xy[:, 1]), 2)
+    xy, direction = positions.at(owner, k * length[owner] / pieces[owner])
+    forward = np.round(azimuth(direction[:, 0], direction[:, 1]), 2)
     backward = np.round(np.mod(forward + 180.0, 360.0), 2)
     bearings = np.sort(np.stack([forward, backward], axis=1), axis=1).tolist()
     return xy, bearings, seg["district"].to_numpy()[owner]

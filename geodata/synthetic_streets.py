@@ -76,7 +76,15 @@ def _clip(
         np.stack([starts[touching], ends[touching]], axis=1).reshape(-1, 2),
         indices=np.repeat(np.arange(touching.size), 2),
     )
-    within = shapely.within(lines, polygon)
+    # A segment whose two ends lie at least its own length inside the border is inside:
+    # only the few segments near the border need the (slow) exact test.
+    longest = float(np.hypot(*(ends - starts).T).max(initial=0.0))
+    core = shapely.buffer(polygon, -longest)
+    shapely.prepare(core)
+    a, b = starts[touching], ends[touching]
+    deep = shapely.contains_xy(core, a[:, 0], a[:, 1]) & shapely.contains_xy(core, b[:, 0], b[:, 1])
+    within = deep.copy()
+    within[~deep] = shapely.within(lines[~deep], polygon)
     crossing = np.flatnonzero(~within)
     pieces = shapely.intersection(lines[crossing], polygon)
     parts, part_of = shapely.get_parts(pieces, return_index=True)
