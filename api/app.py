@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.config import ApiSettings, get_api_settings
 from api.db import Database
@@ -18,6 +19,7 @@ from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.problems import install_problem_handlers
 from api.routers import ROUTERS
+from api.routers.dashboard import STATIC_DIR
 from safecity.settings import Settings, get_settings
 
 PLAN_IMPORT_PATH = f"{API_PREFIX}/plans/import"
@@ -55,6 +57,7 @@ def create_app(
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.mount("/dashboard/static", StaticFiles(directory=STATIC_DIR), name="dashboard-static")
     app.add_middleware(
         BodyLimitMiddleware,
         limit=api_settings.max_body_bytes,

@@ -5,11 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.routers import (
+    assessments,
     audit,
     auth,
+    bulletins,
     cameras,
+    dashboard,
     districts,
     health,
+    inspections,
     periods,
     plans,
     progress,
@@ -30,4 +34,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     progress.router,
     users.router,
     audit.router,
+    assessments.router,
+    inspections.router,
+    bulletins.router,
+    dashboard.router,
 )
