@@ -82,7 +82,7 @@ def _read_csv_points(path: Path) -> gpd.GeoDataFrame:
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])
         value = frame.iloc[row][[lon, lat]].tolist()
-        raise GeodataError(f"{path}: row {row + 2}: invalid lon/lat {value}")
+        raise GeodataError(f"{path}: line {row + 2}: invalid lon/lat {value}")
     rest = frame.drop(columns=[lon, lat])
     return gpd.GeoDataFrame(rest, geometry=gpd.points_from_xy(coords[lon], coords[lat]), crs=WGS84)
 

@@ -47,7 +47,8 @@ def render_map(city: City, path: Path, *, dpi: int = 150) -> Path:
         ax=ax, color="#0a7d3b", linewidth=1.2
     )
     for row in city.districts.itertuples():
-        label_at = row.geometry.representative_point()
+        parts = shapely.get_parts(row.geometry)
+        label_at = parts[np.argmax(shapely.area(parts))].representative_point()
         ax.annotate(
             row.district,
             (label_at.x / 1e3, label_at.y / 1e3),
