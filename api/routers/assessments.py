@@ -171,7 +171,7 @@ def gather_inputs(session: Session, period: AssessmentPeriod) -> list[DistrictIn
     with_target = set(
         session.scalars(select(Target.district_id).where(Target.period_id == period.id))
     )
-    districts = dict(session.execute(select(District.name, District.id)).tuples().all())
+    districts = {name: d_id for name, d_id in session.execute(select(District.name, District.id))}
     missing = sorted(name for name, d_id in districts.items() if d_id not in with_target)
     if missing:
         raise ApiProblem(
@@ -258,7 +258,7 @@ def run_assessment(
         inputs_digest=inputs_digest(config, inputs),
         created_by=who.actor,
     )
-    district_ids = dict(session.execute(select(District.name, District.id)).tuples().all())
+    district_ids = {name: d_id for name, d_id in session.execute(select(District.name, District.id))}
     run.scores = [
         Score(
             district_id=district_ids[s.district],

@@ -280,7 +280,7 @@ def list_reports(
     rows = session.scalars(
         query.order_by(InstallationReport.id.desc()).offset((page - 1) * page_size).limit(page_size)
     )
-    names = dict(session.execute(select(District.id, District.name)).tuples())
+    names = {d_id: name for d_id, name in session.execute(select(District.id, District.name))}
     items = [
         ReportSummary(
             report_id=r.id,

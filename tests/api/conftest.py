@@ -1,6 +1,8 @@
 """API test fixtures: every test gets a fresh, migrated, seeded database on SQLite AND on
-PostgreSQL (a copy of a per-session template: file copy / ``CREATE DATABASE ... TEMPLATE``),
-an app, a client, credentials for every role and, on demand, a real uvicorn server.
+PostgreSQL (SQLite: a copy of a per-session template file; PostgreSQL: one database per
+session, created for the run and dropped after it, whose tables are truncated and
+re-seeded before each test), an app, a client, credentials for every role and, on
+demand, a real uvicorn server.
 
 Fixtures for other API test modules: ``backend``, ``db_url``, ``app``, ``client``,
 ``auth`` (role -> headers), ``plan`` (imports planned sites), ``points_in``,
@@ -60,7 +62,7 @@ class Template:
     url: str
     user_ids: dict[str, int] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
-    copies: list[str] = field(default_factory=list)
+    seed_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _admin_engine() -> sa.Engine:
@@ -100,6 +102,29 @@ def _fill(url: str, districts: gpd.GeoDataFrame, template: Template) -> None:
                 )
                 template.keys[name] = key
         session.commit()
+        for model in (User, ApiKey):
+            table = model.__table__
+            template.seed_rows[table.name] = [
+                dict(row._mapping) for row in session.execute(sa.select(table))
+            ]
+    db.dispose()
+
+
+def _reset(url: str, template: Template) -> None:
+    """Empty every table but districts, then restore the test principals (same ids)."""
+    db = Database(url)
+    keep = {"districts"}
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name not in keep)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        for model in (User, ApiKey):
+            conn.execute(sa.insert(model.__table__), template.seed_rows[model.__tablename__])
+        for model in (User, ApiKey):
+            table = model.__tablename__
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
     db.dispose()
 
 
@@ -125,7 +150,7 @@ def template(
         _fill(tpl.url, district_frame, tpl)
         yield tpl
         return
-    name = f"safecity_tpl_{uuid.uuid4().hex[:10]}"
+    name = f"safecity_test_{uuid.uuid4().hex[:10]}"
     admin = _admin_engine()
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -135,8 +160,7 @@ def template(
         yield tpl
     finally:
         with admin.connect() as conn:
-            for copy in [*tpl.copies, name]:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 
@@ -148,28 +172,15 @@ def backend(template: Template) -> str:
 
 @pytest.fixture
 def db_url(template: Template, tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh database for this test (a copy of the template)."""
+    """URL of a fresh database for this test (SQLite copy / emptied PostgreSQL database)."""
     if template.backend == "sqlite":
         source = Path(template.url.removeprefix("sqlite:///"))
         target = tmp_path / "api.db"
         shutil.copyfile(source, target)
         yield f"sqlite:///{target}"
         return
-    name = f"safecity_test_{uuid.uuid4().hex[:12]}"
-    template_name = template.url.rsplit("/", 1)[1]
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(
-            f'CREATE DATABASE "{name}" TEMPLATE "{template_name}" STRATEGY FILE_COPY'
-        )
-    template.copies.append(name)
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        template.copies.remove(name)
-        admin.dispose()
+    _reset(template.url, template)
+    yield template.url
 
 
 def settings_for(db_url: str) -> Settings:
