@@ -235,6 +235,12 @@ def auth(template: Template) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture
+def login_password() -> str:
+    """Password of every test user (for the OAuth2 password flow)."""
+    return PASSWORD
+
+
+@pytest.fixture
 def tokens(template: Template) -> Callable[..., str]:
     """Mint tokens: ``tokens("reporter", minutes=-1)`` or ``tokens("admin", secret=...)``."""
     return lambda name, **kwargs: token_for(template, name, **kwargs)
