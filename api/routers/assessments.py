@@ -258,7 +258,9 @@ def run_assessment(
         inputs_digest=inputs_digest(config, inputs),
         created_by=who.actor,
     )
-    district_ids = {name: d_id for name, d_id in session.execute(select(District.name, District.id))}
+    district_ids = {
+        name: d_id for name, d_id in session.execute(select(District.name, District.id))
+    }
     run.scores = [
         Score(
             district_id=district_ids[s.district],
