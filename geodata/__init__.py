@@ -4,6 +4,7 @@ Everything is returned in one metric CRS (METRIC_CRS, EPSG:4547); ``to_wgs84`` c
 layers for people. Bad input raises GeodataError naming the file, field or value.
 """
 
+from geodata.assets import load_buildings, load_existing_cameras
 from geodata.city import City, load_city
 from geodata.crs import METRIC_CRS, WGS84, to_wgs84
 from geodata.districts import DISTRICT_NAMES, DISTRICTS, load_districts
@@ -29,8 +30,10 @@ __all__ = [
     "HotspotIntensity",
     "StreetNetwork",
     "candidate_sites",
+    "load_buildings",
     "load_city",
     "load_districts",
+    "load_existing_cameras",
     "load_hotspots",
     "load_streets",
     "sample_demand",

@@ -10,8 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geodata import METRIC_CRS, City, GeodataError
-from geodata.assets import load_buildings, load_existing_cameras
+from geodata import METRIC_CRS, City, GeodataError, load_buildings, load_existing_cameras
 
 
 def test_cameras_from_csv_keep_their_attributes(futian: City, tmp_path: Path) -> None:
