@@ -142,6 +142,8 @@ def export(
     from geodata.export import export_city
 
     try:
+        if out.exists() and not out.is_dir():
+            raise GeodataError(f"{out}: --out must be a folder, and this is a file")
         city = _load(streets, incidents, places, weight, spacing, site_spacing, only, seed)
     except GeodataError as exc:
         raise _fail(exc) from None

@@ -94,3 +94,12 @@ def test_zero_or_negative_spacing(tmp_path: Path, flag: str, value: str) -> None
 def test_unknown_category_weight_key(tmp_path: Path) -> None:
     _fails(["--weight", "casino=3"], tmp_path / "out", "unknown category weight key 'casino'")
     _fails(["--weight", "port"], tmp_path / "out", "expected KEY=NUMBER")
+
+
+def test_out_is_a_file(tmp_path: Path) -> None:
+    out = tmp_path / "taken"
+    out.write_text("not a folder")
+    result = runner.invoke(app, ["geodata", "export", "--out", str(out), "--only", "Futian"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {out}: --out must be a folder, and this is a file"
+    assert out.read_text() == "not a folder"
