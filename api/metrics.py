@@ -44,7 +44,7 @@ class RolloutCollector(Collector):
         )
         with self.db.session() as session:
             for row in rollout_counts(session):
-                sites.add_metric([row.district, "planned"], row.planned)
+                sites.add_metric([row.district, "planned"], row.pending)
                 sites.add_metric([row.district, "installed"], row.installed)
                 for state, count in row.states.items():
                     health.add_metric([row.district, state], count)
