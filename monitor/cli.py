@@ -12,12 +12,20 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from monitor.capture import ProbeSettings
-from monitor.feeds import Feed, FeedError, feed_for_url, load_feeds, redact_text
+from monitor.feeds import (
+    Feed,
+    FeedError,
+    describe_validation_error,
+    feed_for_url,
+    load_feeds,
+    redact_text,
+)
 from monitor.live import STATE_STYLE, render
 from monitor.probe import ProbeJob, ProbeResult
 from monitor.sinks import EventSink
@@ -144,8 +152,8 @@ def check(
             for i, url in enumerate(urls)
         ]
         feeds = [Feed.model_validate(f.model_dump()) for f in feeds]
-    except ValueError as exc:
-        raise _fail(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc)) from None
+    except ValidationError as exc:
+        raise _fail(describe_validation_error(exc)) from None
     if reference is not None and not reference.is_file():
         raise _fail(f"--reference {reference}: image file not found")
     order = {f.camera_id: i for i, f in enumerate(feeds)}

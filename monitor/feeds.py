@@ -131,7 +131,7 @@ def _rows(path: Path) -> list[dict[str, Any]]:
     raise FeedError(f"{path}: unsupported registry format {suffix!r}; use .csv, .yaml or .yml")
 
 
-def _describe(error: ValidationError) -> str:
+def describe_validation_error(error: ValidationError) -> str:
     """First validation problem as 'field=value: message', with credentials redacted."""
     first = error.errors()[0]
     field = ".".join(str(part) for part in first["loc"]) or "entry"
@@ -153,7 +153,7 @@ def load_feeds(path: Path) -> list[Feed]:
         try:
             feed = Feed.model_validate(row)
         except ValidationError as exc:
-            raise FeedError(f"{path}: entry {number}: {_describe(exc)}") from None
+            raise FeedError(f"{path}: entry {number}: {describe_validation_error(exc)}") from None
         if feed.camera_id in seen:
             raise FeedError(f"{path}: entry {number}: duplicate camera_id {feed.camera_id!r}")
         seen.add(feed.camera_id)

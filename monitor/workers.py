@@ -5,9 +5,14 @@ the common failures, but a probe can still hang or crash in native code where no
 reaches it (a blocking DNS lookup, a decoder stuck on a corrupt stream, a segfault).  A
 thread stuck there can never be stopped; a process can.  Each pool slot owns one worker
 process that runs one probe at a time; when a probe overruns its deadline the slot kills
-the process (SIGKILL), answers ``timeout`` and forks a fresh worker from a preloaded
-forkserver.  A worker that dies answers ``decode_error``.  The sweep is therefore never
-blocked for longer than one deadline, whatever a stream does.
+the process (SIGKILL), answers ``timeout`` and starts a fresh worker.  A worker that dies
+answers ``decode_error``.  The sweep is therefore never blocked for longer than one
+deadline, whatever a stream does.
+
+Workers are plain ``python -m monitor.workers`` subprocesses talking over a socket pair,
+not ``multiprocessing`` children: those re-import the parent's ``__main__`` (for the
+``safecity`` command, every package of the project) in each worker.  A worker imports only
+the probe code (OpenCV, numpy); start-up has its own timeout outside any probe deadline.
 
 Running one probe per process also makes the process-wide FFmpeg options variable and the
 native log (fd 2, captured per probe to sharpen failure reasons) private to that probe.
@@ -16,10 +21,12 @@ native log (fd 2, captured per probe to sharpen failure reasons) private to that
 from __future__ import annotations
 
 import contextlib
-import multiprocessing as mp
 import os
 import queue
 import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -31,26 +38,18 @@ from typing import Any
 from monitor.capture import CaptureOutcome, ProbeSettings
 from monitor.probe import ProbeJob, ProbeResult, build_result, probe_feed, utc_now
 
-_CONTEXT_LOCK = threading.Lock()
-_CONTEXT: Any = None
+READY = "ready"
+STARTUP_TIMEOUT_S = 60.0
 
 
-def _context() -> Any:
-    """The forkserver context, preloaded with the probe code so new workers start fast."""
-    global _CONTEXT
-    with _CONTEXT_LOCK:
-        if _CONTEXT is None:
-            _CONTEXT = mp.get_context("forkserver")
-            _CONTEXT.set_forkserver_preload(["monitor.probe"])
-        return _CONTEXT
-
-
-def _worker_main(conn: Connection, settings: ProbeSettings) -> None:
-    """Worker loop: receive a job, probe it with fd 2 captured, send back the result dict."""
+def _worker_main(conn: Connection) -> None:
+    """Worker loop: receive the settings, then jobs; probe each with fd 2 captured."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    settings: ProbeSettings = conn.recv()
     log_file = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
     log_fd = log_file.fileno()
     os.dup2(log_fd, 2)
+    conn.send(READY)
 
     def native_log() -> str:
         size = os.fstat(log_fd).st_size
@@ -79,13 +78,23 @@ class _Worker:
     """One worker process and the parent's end of its pipe."""
 
     def __init__(self, settings: ProbeSettings) -> None:
-        ctx = _context()
-        self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=_worker_main, args=(child, settings), daemon=True, name="safecity-probe"
-        )
-        self.process.start()
-        child.close()
+        parent, child = socket.socketpair()
+        with child:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "monitor.workers", str(child.fileno())],
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
+        self.conn = Connection(parent.detach())
+        try:
+            self.conn.send(settings)
+            ready = self.conn.poll(STARTUP_TIMEOUT_S) and self.conn.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.kill()
+            raise RuntimeError(f"probe worker not ready after {STARTUP_TIMEOUT_S:g} s")
 
     def run(self, job: ProbeJob, deadline_s: float) -> dict[str, Any] | str:
         """Result dict, or ``"deadline"`` / ``"crashed"`` when the worker must be replaced."""
@@ -99,16 +108,17 @@ class _Worker:
 
     def kill(self) -> None:
         """Kill at once and reap; used on deadline and on shutdown of a busy worker."""
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.kill()
-        self.process.join(5)
+        self.process.wait(5)
         self.conn.close()
 
     def stop(self) -> None:
         """Ask an idle worker to exit; kill it if it does not within a second."""
         with contextlib.suppress(OSError):
             self.conn.send(None)
-        self.process.join(1)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(1)
         self.kill()
 
 
@@ -151,17 +161,22 @@ class ProbePool:
         for future in as_completed(futures):
             yield future.result()
 
+    def _start_worker(self) -> _Worker | None:
+        try:
+            return _Worker(self.settings)
+        except (OSError, RuntimeError, EOFError):
+            return None
+
     def _slot(self) -> None:
-        worker: _Worker | None = None
+        worker = self._start_worker()  # warm up before the first job arrives
         while (item := self._jobs.get()) is not None:
             job, future = item
             if not future.set_running_or_notify_cancel():
                 continue
+            worker = worker or self._start_worker()
             start, started_at = time.perf_counter(), utc_now()
-            try:
-                worker = worker or _Worker(self.settings)
-            except Exception as exc:  # cannot fork: answer, never leave the sweep waiting
-                future.set_result(self._lost(job, f"cannot start worker: {exc}", started_at, 0))
+            if worker is None:  # cannot fork: answer, never leave the sweep waiting
+                future.set_result(self._lost(job, "cannot start a probe worker", started_at, 0))
                 continue
             answer = worker.run(job, self.settings.deadline_s)
             if isinstance(answer, dict):
@@ -203,3 +218,7 @@ class ProbePool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+if __name__ == "__main__":
+    _worker_main(Connection(int(sys.argv[1])))

@@ -104,11 +104,13 @@ def test_sigstopped_server_times_out(
 ):
     settings = replace(fast, window_s=4.0)
     with ProbePool(1, settings) as pool:
+        assert probe(pool, private_rtsp_server.url("healthy"))[0].ok  # worker warmed up
         timer = later(1.0, private_rtsp_server.pause)
         result, elapsed = probe(pool, private_rtsp_server.url("healthy"))
         timer.join()
         assert pool.replaced == 0  # FFmpeg's own stall detection ended it, not the kill
     assert result.reasons == ["timeout"], result
+    assert result.frames > 0
     assert "stalled" in (result.error or "")
     # the stall is detected after ~3 read timeouts
     assert 1.0 + 2 * fast.read_timeout_s < elapsed < settings.deadline_s
@@ -119,8 +121,9 @@ def test_hard_deadline_kills_and_replaces_a_stuck_worker(
 ):
     """A worker stuck past its deadline (here: a stalled stream with a long read timeout)
     is killed; the probe answers timeout on time and the next probe gets a fresh worker."""
-    settings = replace(fast, read_timeout_s=30.0, hard_deadline_s=2.5)
+    settings = replace(fast, open_timeout_s=30.0, read_timeout_s=30.0, hard_deadline_s=2.5)
     with ProbePool(1, settings) as pool:
+        assert probe(pool, rtsp_server.url("healthy"))[0].ok  # worker warmed up
         timer = later(0.6, private_rtsp_server.pause)
         result, elapsed = probe(pool, private_rtsp_server.url("healthy"))
         timer.join()
