@@ -177,7 +177,8 @@ def coverage_model(p: Problem, *, integer: bool) -> Model:
         True,
         options.size if integer else 0,
     )
-    constant = float((p.weights * np.cumsum(p.marginal)[np.minimum(fc, p.levels)] * (fc > 0)).sum())
+    worth = np.concatenate([[0.0], np.cumsum(p.marginal)])
+    constant = float(p.weights @ worth[np.minimum(fc, p.levels)])
     return Model(lp, options, constant)
 
 

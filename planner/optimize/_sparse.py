@@ -36,8 +36,6 @@ def segment_sums(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray) ->
         if hi == lo:
             continue
         seg = values[indices[lo:hi]]
-        starts = indptr[a:b] - lo
-        nonempty = indptr[a + 1 : b + 1] > indptr[a:b]
-        sums = np.add.reduceat(seg, np.minimum(starts, hi - lo - 1))
-        out[a:b] = np.where(nonempty, sums, 0.0)
+        nonempty = np.flatnonzero(indptr[a + 1 : b + 1] > indptr[a:b])
+        out[a + nonempty] = np.add.reduceat(seg, indptr[a + nonempty] - lo)
     return out

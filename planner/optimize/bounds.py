@@ -35,7 +35,14 @@ def _point_levels(p: Problem, fixed_count: np.ndarray) -> np.ndarray:
 
 
 def lagrangian_bound(
-    p: Problem, fixed_state: CoverageState, lower: float, *, seconds: float, max_iter: int = 200
+    p: Problem,
+    fixed_state: CoverageState,
+    lower: float,
+    *,
+    seconds: float,
+    max_iter: int = 200,
+    start: np.ndarray | None = None,
+    theta0: float = 2.0,
 ) -> float:
     """Relax "a point counts only if covered" with multipliers; subgradient, O(nnz) per step.
 
@@ -44,16 +51,16 @@ def lagrangian_bound(
     """
     levels = _point_levels(p, fixed_state.count)
     top = levels[0]
-    lam = top.copy()
+    lam = top.copy() if start is None else np.minimum(start, top)
     best = np.inf
-    theta, stall = 1.0, 0
+    theta, stall = theta0, 0
     stop = time.perf_counter() + seconds
     for _ in range(max_iter):
         point_part = float(np.maximum(levels - lam[None, :], 0.0).sum())
         opt_values = segment_sums(p.indptr, p.indices, lam)
         sel_value, x = relaxed_selection(opt_values, p)
         value = fixed_state.total + point_part + sel_value
-        if value < best - 1e-12 * max(abs(best), 1.0):
+        if value < best - 1e-12 * abs(value):
             best, stall = value, 0
         else:
             stall += 1

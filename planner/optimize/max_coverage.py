@@ -106,7 +106,11 @@ class MaxCoverage:
 
         if self.local_search and run.stopped != "time_limit" and chosen:
             t1 = time.perf_counter()
-            seconds = (deadline - t1) * 0.8 if deadline is not None else max(2.0, timings["greedy"])
+            seconds = (
+                (deadline - t1) * 0.6
+                if deadline is not None
+                else _search_seconds(timings["greedy"])
+            )
             state, chosen, swaps = iterated_local_search(p, state, chosen, deadline=t1 + seconds)
             if swaps:
                 state, gains = _replay(p, chosen)
@@ -121,7 +125,9 @@ class MaxCoverage:
         if upper is not None:
             upper = max(upper, covered)
         gap = 1.0 - covered / upper if upper else None
-        status = {"complete": "ok"}.get(run.stopped, run.stopped)
+        status = "time_limit" if run.stopped == "time_limit" else "ok"
+        if run.stopped == "saturated" and (p.k is None or len(chosen) < p.k):
+            status = "saturated"
         if gap is not None and gap <= 1e-9:
             status = "optimal"
         cost = float(p.costs[chosen].sum()) if p.costs is not None and chosen else 0.0
@@ -160,10 +166,15 @@ class MaxCoverage:
             if lp is not None:
                 found["lp"] = lp
         elif self.bound in ("lagrangian", "auto") and fixed_state is not None:
-            seconds = max(left, 0.1) if left is not None else max(2.0, 0.5 * greedy_seconds)
+            seconds = max(left, 0.1) if left is not None else max(2.0, greedy_seconds)
             found["lagrangian"] = lagrangian_bound(p, fixed_state, state.total, seconds=seconds)
         method = min(found, key=lambda m: found[m])
         return found[method], method
+
+
+def _search_seconds(greedy_seconds: float) -> float:
+    """Default local-search time: 20x the greedy, at least 0.05 s, at most max(1 s, greedy)."""
+    return min(max(0.05, 20 * greedy_seconds), max(1.0, greedy_seconds))
 
 
 def _best_single_check(

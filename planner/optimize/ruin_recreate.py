@@ -8,6 +8,7 @@ them (greedy, then 1-swap) escapes many of them. Seeded, so runs are reproducibl
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 
 import numpy as np
 
@@ -34,6 +35,25 @@ def _neighbourhood(
     return close[:size], close
 
 
+def _refill(
+    p: Problem, state: CoverageState, chosen: list[int], banned: Collection[int] = ()
+) -> list[int]:
+    """Greedily use capacity left free, never picking ``banned`` options."""
+    budget = None
+    if p.budget is not None and p.costs is not None:
+        budget = p.budget - float(p.costs[chosen].sum())
+    room = None if p.k is None else p.k - len(chosen)
+    if room == 0 or (budget is not None and budget <= 0):
+        return chosen
+    mask = p.eligible.copy()
+    mask[chosen] = False
+    mask[list(banned)] = False
+    run = lazy_greedy(
+        p, state, eligible=mask, k=room, budget=budget, by_ratio=budget is not None, taken=chosen
+    )
+    return chosen + run.chosen
+
+
 def iterated_local_search(
     p: Problem, state: CoverageState, chosen: list[int], *, deadline: float, seed: int = 0
 ) -> tuple[CoverageState, list[int], int]:
@@ -43,10 +63,13 @@ def iterated_local_search(
     and the number of improvements.
     """
     chosen, swaps = swap_local_search(p, state, chosen, deadline=deadline)
+    filled = _refill(p, state, chosen)
+    swaps += len(filled) - len(chosen)
+    chosen = filled
     rng = np.random.default_rng(seed)
     stall = 0
     improvements = swaps
-    while stall < MAX_STALL and time.perf_counter() < deadline and len(chosen) > 1:
+    while stall < MAX_STALL and time.perf_counter() < deadline and chosen:
         arr = np.asarray(chosen)
         centre = int(arr[rng.integers(arr.size)])
         ruin, close = _neighbourhood(p, arr, centre, RUIN_SIZE)
@@ -55,24 +78,10 @@ def iterated_local_search(
         trial = state.copy()
         for j in ruined:
             trial.remove(j)
-        budget = None
-        if p.budget is not None and p.costs is not None:
-            budget = p.budget - float(p.costs[keep].sum())
-        mask = p.eligible.copy()
-        mask[keep] = False
-        run = lazy_greedy(
-            p,
-            trial,
-            eligible=mask,
-            k=len(ruined),
-            budget=budget,
-            by_ratio=budget is not None,
-            taken=keep,
-        )
-        focus = np.union1d(close, run.chosen)
-        candidate, _ = swap_local_search(
-            p, trial, keep + run.chosen, deadline=deadline, focus=focus
-        )
+        added = _refill(p, trial, keep, banned=ruined)[len(keep) :]
+        focus = np.union1d(close, added)
+        candidate, _ = swap_local_search(p, trial, keep + added, deadline=deadline, focus=focus)
+        candidate = _refill(p, trial, candidate)
         if trial.total > state.total * (1 + 1e-12):
             state, chosen, stall = trial, candidate, 0
             improvements += 1
