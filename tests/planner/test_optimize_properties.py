@@ -41,10 +41,12 @@ def instances(draw, with_constraints: bool = False):
             kwargs["quotas"] = rng.integers(1, 4, 2)
             free = [s for s in set(sites.tolist()) - taken]
             per_group = [
-                len({s for s, g in zip(sites, groups) if g == grp and s in free})
+                len({s for s, g in zip(sites, groups, strict=True) if g == grp and s in free})
                 for grp in (-1, 0, 1)
             ]
-            n_units = per_group[0] + sum(min(q, c) for q, c in zip(kwargs["quotas"], per_group[1:]))
+            n_units = per_group[0] + sum(
+                min(q, c) for q, c in zip(kwargs["quotas"], per_group[1:], strict=True)
+            )
         if draw(st.booleans()):
             kwargs["multi_coverage"] = (1.0, draw(st.sampled_from([0.3, 0.5, 1.0])))
     if n_units < 1:
@@ -147,7 +149,7 @@ def test_same_input_same_plan(inst, repeat):
 @settings(max_examples=25, deadline=None)
 @given(instances(), st.floats(0.5, 3.0))
 def test_budget_plans_stay_within_budget_and_under_the_optimum(inst, budget):
-    coverage, weights, kwargs = inst
+    coverage, weights, _ = inst
     costs = np.random.default_rng(int(budget * 1000)).uniform(0.5, 2.0, coverage.shape[1])
     sol = MaxCoverage(coverage, weights, costs=costs, budget=budget, bound="lp").solve()
     exact = ExactMaxCoverage(coverage, weights, costs=costs, budget=budget).solve()
