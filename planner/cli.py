@@ -108,6 +108,8 @@ def _print_table(plan: Plan, out: Path, seconds: float) -> None:
     )
     console.print(f"covered {s['covered_pct']:.2f}% of demand weight{bound}")
     console.print(f"phases: {phases}")
+    if s["note"]:
+        console.print(f"note: {s['note']}")
     console.print(f"wrote {out}/ in {seconds:.1f} s", highlight=False)
 
 

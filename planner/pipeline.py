@@ -406,6 +406,30 @@ def plan_city(
     )
 
 
+def _max_coverage_bound(
+    model: _Model, solution: CoverageSolution, weight: np.ndarray, covered: float
+) -> tuple[float | None, float | None, str]:
+    """The solver's upper bound, tightened to the weight any option can see at all."""
+    coverable = float(weight[np.diff(model.coverage.tocsr().indptr) > 0].sum())
+    bound, method = solution.upper_bound, solution.bound_method
+    if bound is None or coverable < bound:
+        bound, method = coverable, "coverable weight"
+    gap = 1.0 - covered / bound if bound > 0 else 0.0
+    return bound, max(gap, 0.0), method
+
+
+def _saturation_note(request: PlanRequest, solution: CoverageSolution, model: _Model) -> str:
+    """Why fewer cameras than the target were placed, if so."""
+    if request.mode != "max" or request.target is None or len(solution.chosen) >= request.target:
+        return ""
+    return (
+        f"placed {len(solution.chosen):,} of the {request.target:,} target: further cameras "
+        "add no coverage (every demand point a candidate can see is covered, or the "
+        "remaining quota lies in districts already covered)"
+        + ("" if request.budget is None else ", or the budget is spent")
+    )
+
+
 def _summary(
     city: City,
     request: PlanRequest,
@@ -419,9 +443,11 @@ def _summary(
     covered = float(trace.curve[-1])
     catalog = request.catalog
     ranges = catalog.ranges_m(request.level)
-    upper = solution.upper_bound if request.mode == "max" else None
     hot = city.demand["hotspot"].to_numpy(dtype=bool)
     weight = city.demand["weight"].to_numpy(dtype=np.float64)
+    upper, gap, method = _max_coverage_bound(model, solution, weight, covered)
+    if request.mode == "cover":
+        upper, gap, method = None, solution.gap, solution.bound_method
     return {
         "mode": "max_coverage" if request.mode == "max" else "min_cost_cover",
         "target": request.target,
@@ -440,9 +466,10 @@ def _summary(
         "upper_bound": upper,
         "upper_bound_pct": 100.0 * upper / total_weight if upper and total_weight > 0 else None,
         "cost_lower_bound": solution.lower_bound if request.mode == "cover" else None,
-        "gap": solution.gap,
-        "bound_method": solution.bound_method,
+        "gap": gap,
+        "bound_method": method,
         "solver_status": solution.status,
+        "note": _saturation_note(request, solution, model),
         "street_km": float(districts["street_km"].sum()),
         "covered_street_km": float(districts["covered_street_km"].sum()),
         "hotspot_coverage_pct": float(
