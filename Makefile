@@ -39,9 +39,12 @@ lint: venv
 test: venv system-deps media services lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
+# Plans a demo-sized rollout on the built-in city (about 1-3 minutes on 2 cores) and prints
+# the per-district table; the plan's full 200,000 is `safecity plan --target 200000 --out ...`.
+DEMO_TARGET ?= 20000
 demo: venv
 	$(VENV)/bin/safecity geodata summary
-	$(VENV)/bin/safecity geodata export --out out/geodata
+	$(VENV)/bin/safecity plan --target $(DEMO_TARGET) --out out/plan
 
 benchmarks: venv system-deps media services
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

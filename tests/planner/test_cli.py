@@ -169,3 +169,24 @@ def test_failed_run_leaves_an_existing_output_folder_untouched(
     result = runner.invoke(app, ["plan", "--target", "0", "--quiet", "--out", str(out)])
     assert result.exit_code == 2
     assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+
+
+def test_cover_finds_a_cheap_set_for_the_hot_spot_streets(tmp_path: Path) -> None:
+    out = tmp_path / "cover"
+    result = runner.invoke(
+        app,
+        ["cover", "--only", "Futian", "--required", "0.5", "--time-limit", "3", "--quiet",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    s = json.loads((out / "summary.json").read_text())
+    assert s["mode"] == "min_cost_cover" and s["scope"] == "hotspots" and s["required"] == 0.5
+    assert s["hotspot_coverage_pct"] >= 50.0 - 1e-6
+    cams = gpd.read_parquet(out / "cameras.geoparquet")
+    assert len(cams) == s["placed"] > 0
+    assert cams["cost"].sum() == pytest.approx(s["cost_cny"])
+    # cost-effectiveness, not reach, decides: cheaper types than an all-PTZ plan
+    assert s["cost_cny"] < 28_000 * s["placed"]
+    assert s["cost_lower_bound"] is None or s["cost_lower_bound"] <= s["cost_cny"]
+    _fails(["cover", "--only", "Futian", "--required", "1.5"], tmp_path / "bad",
+           "--required must be in (0, 1]")  # fmt: skip
