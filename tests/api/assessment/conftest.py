@@ -107,3 +107,9 @@ def rollout(
         return result
 
     return build
+
+
+@pytest.fixture
+def report_installed(client: TestClient) -> Callable[[dict[str, str], str, list[str]], None]:
+    """``report_installed(headers, district, camera_ids)``: one installation report."""
+    return lambda headers, district, ids: install(client, headers, district, ids)
