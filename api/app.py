@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -17,7 +18,7 @@ from api.db import Database
 from api.deps import API_PREFIX
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from api.problems import install_problem_handlers
+from api.problems import document_problems, install_problem_handlers
 from api.routers import ROUTERS
 from api.routers.dashboard import STATIC_DIR
 from safecity.settings import Settings, get_settings
@@ -55,6 +56,7 @@ def create_app(
     app.state.api_settings = api_settings
     app.state.metrics = ApiMetrics(db)
     install_problem_handlers(app)
+    _document_problems_in_openapi(app)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/dashboard/static", StaticFiles(directory=STATIC_DIR), name="dashboard-static")
@@ -65,3 +67,14 @@ def create_app(
     )
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe)
     return app
+
+
+def _document_problems_in_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -193,7 +194,26 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}, "description": title}
-    for status, title in _TITLES.items()
-    if status in {400, 401, 403, 404, 409, 413, 422, 503}
+    status: {"description": title} for status, title in _TITLES.items()
 }
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document tell the truth about errors: every 4xx/5xx response, and a
+    ``default`` response on every operation, is ``application/problem+json`` (``Problem``)."""
+    _, definitions = models_json_schema(
+        [(Problem, "validation")], ref_template="#/components/schemas/{model}"
+    )
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(definitions.get("$defs", {}))
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            responses.setdefault("default", {"description": "Problem details (RFC 9457)"})
+            for code, response in responses.items():
+                if code == "default" or code[0] in "45":
+                    response["content"] = problem
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return openapi

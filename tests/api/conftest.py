@@ -170,17 +170,21 @@ def backend(template: Template) -> str:
     return template.backend
 
 
-@pytest.fixture
-def db_url(template: Template, tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh database for this test (SQLite copy / emptied PostgreSQL database)."""
+def fresh_url(template: Template, folder: Path) -> str:
+    """A database for one test or module: a SQLite copy in ``folder``, or the PostgreSQL
+    session database emptied and re-seeded."""
     if template.backend == "sqlite":
-        source = Path(template.url.removeprefix("sqlite:///"))
-        target = tmp_path / "api.db"
-        shutil.copyfile(source, target)
-        yield f"sqlite:///{target}"
-        return
+        target = folder / f"api-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(Path(template.url.removeprefix("sqlite:///")), target)
+        return f"sqlite:///{target}"
     _reset(template.url, template)
-    yield template.url
+    return template.url
+
+
+@pytest.fixture
+def db_url(template: Template, tmp_path: Path) -> str:
+    """URL of a fresh database for this test (SQLite copy / emptied PostgreSQL database)."""
+    return fresh_url(template, tmp_path)
 
 
 def settings_for(db_url: str) -> Settings:
@@ -194,10 +198,24 @@ def api_settings() -> ApiSettings:
     return ApiSettings()
 
 
+def make_app(db_url: str, api_settings: ApiSettings | None = None) -> FastAPI:
+    """An API app on ``db_url`` with the test settings."""
+    return create_app(db_url, settings=settings_for(db_url), api_settings=api_settings)
+
+
 @pytest.fixture
 def app(db_url: str, api_settings: ApiSettings) -> Iterator[FastAPI]:
     """The API app on the test database."""
-    application = create_app(db_url, settings=settings_for(db_url), api_settings=api_settings)
+    application = make_app(db_url, api_settings)
+    yield application
+    application.state.db.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_app(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    """One app + database shared by a whole test module (state accumulates across tests;
+    for property-based suites where a fresh database per example would dominate)."""
+    application = make_app(fresh_url(template, tmp_path_factory.mktemp("module-db")))
     yield application
     application.state.db.dispose()
 
