@@ -10,10 +10,12 @@ the content of the scene.
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 import subprocess
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import cv2
@@ -62,8 +64,9 @@ def _frozen(frames: Sequence[np.ndarray], s: float, rng: np.random.Generator) ->
 
 
 def _black(frames: Sequence[np.ndarray], s: float, rng: np.random.Generator) -> Frames:
-    """Signal lost: the picture fades to black (fully black at strength 1)."""
-    return _scale(frames, 1.0 - s)
+    """Signal lost: a black picture, with a faint residue of the scene (15% of its levels
+    at strength 0+, none at strength 1), like a failing video link or a dead sensor."""
+    return _scale(frames, 0.15 * (1.0 - s))
 
 
 def _overexposed(frames: Sequence[np.ndarray], s: float, rng: np.random.Generator) -> Frames:
@@ -209,17 +212,22 @@ def _clip_path(out: Path) -> Path:
     return out
 
 
-def write_clip(frames: Sequence[np.ndarray], fps: float, out: Path, *, crf: int = 23) -> Path:
-    """Encode BGR ``frames`` at ``fps``: H.264 (ffmpeg, 1 s GOP) for .mp4/.mkv/.ts,
+def write_clip(frames: Iterable[np.ndarray], fps: float, out: Path, *, crf: int = 23) -> Path:
+    """Encode BGR ``frames`` (any iterable, streamed) at ``fps``: H.264 (ffmpeg, 1 s GOP,
+    no B-frames, so streaming servers can start anywhere quickly) for .mp4/.mkv/.ts,
     MJPEG (OpenCV) for .avi."""
     out = _clip_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    height, width = frames[0].shape[:2]
+    stream = iter(frames)
+    first = next(stream, None)
+    if first is None:
+        raise ValueError(f"no frames to write to {out}")
+    height, width = first.shape[:2]
     if out.suffix == ".avi":
         writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"MJPG"), fps, (width, height))
         if not writer.isOpened():
             raise ValueError(f"OpenCV cannot write MJPEG to {out}")
-        for frame in frames:
+        for frame in itertools.chain([first], stream):
             writer.write(frame)
         writer.release()
         return out
@@ -232,10 +240,20 @@ def write_clip(frames: Sequence[np.ndarray], fps: float, out: Path, *, crf: int 
         "-c:v", "libx264", "-preset", "veryfast", "-crf", str(crf), "-pix_fmt", "yuv420p",
         "-g", str(max(1, round(fps))), "-bf", "0", str(out),
     ]  # fmt: skip
-    data = b"".join(np.ascontiguousarray(f).tobytes() for f in frames)
-    result = subprocess.run(command, input=data, capture_output=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed writing {out}: {result.stderr.decode(errors='replace')}")
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=errors)
+        assert process.stdin is not None
+        try:
+            for frame in itertools.chain([first], stream):
+                process.stdin.write(np.ascontiguousarray(frame).tobytes())
+        except BrokenPipeError:
+            pass  # ffmpeg stopped early: its message is reported below
+        finally:
+            process.stdin.close()
+        if process.wait() != 0:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace").strip()
+            raise RuntimeError(f"ffmpeg failed writing {out}: {message}")
     return out
 
 
