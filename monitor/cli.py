@@ -28,6 +28,7 @@ from monitor.feeds import (
 )
 from monitor.live import STATE_STYLE, render
 from monitor.probe import ProbeJob, ProbeResult
+from monitor.simulate_cli import simulate
 from monitor.sinks import EventSink
 from monitor.sinks.api import ApiSink
 from monitor.sinks.jsonl import JsonlSink
@@ -314,6 +315,9 @@ def reference(
     if missing:
         typer.echo(f"no reference (picture not healthy): {'; '.join(missing)}", err=True)
         raise typer.Exit(1)
+
+
+app.command()(simulate)
 
 
 def register(root: typer.Typer) -> None:
