@@ -11,8 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from geodata import DEFAULT_SEED, GeodataError, load_districts
-from geodata.assets import load_buildings, load_existing_cameras
+from geodata import (
+    DEFAULT_SEED,
+    GeodataError,
+    load_buildings,
+    load_districts,
+    load_existing_cameras,
+)
 from planner.catalog import DEFAULT_LEVEL, load_catalog
 from planner.city import DEFAULT_DEMAND_SPACING_M, DEFAULT_SITE_SPACING_M, load_plan_city
 from planner.optimize.errors import PlannerInputError
@@ -147,7 +152,9 @@ def _run(
         load_seconds = time.perf_counter() - start
         scope = city.districts if districts is not None else load_districts()
         cameras = None if existing is None else load_existing_cameras(existing, districts=scope)
-        footprints = None if buildings is None else load_buildings(buildings, districts=scope)
+        footprints = (
+            None if buildings is None else load_buildings(buildings, districts=city.districts)
+        )
         if quotas is not None:
             names_in_city = list(city.districts["district"])
             request = replace(request, quotas=read_quotas(quotas, names_in_city, request.target))
@@ -163,6 +170,8 @@ def _run(
         write_plan(plan, out)
     except (PlannerInputError, GeodataError) as exc:
         raise _fail(str(exc)) from None
+    except OSError as exc:
+        raise _fail(f"--out {out}: cannot write the plan ({exc.strerror or exc})") from None
     _print_table(plan, out, time.perf_counter() - start)
 
 
