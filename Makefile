@@ -38,6 +38,7 @@ lint: venv
 
 test: venv system-deps media services lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
+	MAX_TIME=60 bash scripts/api-schemathesis.sh
 
 # Plans a demo-sized rollout on the built-in city (about 1-3 minutes on 2 cores) and prints
 # the per-district table; the plan's full 200,000 is `safecity plan --target 200000 --out ...`.
