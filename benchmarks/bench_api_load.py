@@ -1,0 +1,465 @@
+"""Load test of the rollout API through a real uvicorn server on 127.0.0.1.
+
+For each backend (SQLite file, PostgreSQL database), a fresh database is migrated and
+seeded with the nine districts, ``--sites`` planned camera sites (half installed, with
+feed states) and one reporter API key per district; then ``safecity``'s app is served by
+uvicorn (``--workers`` processes) and an asyncio + httpx client measures:
+
+- progress reads: ``GET /api/v1/dashboard/progress`` (public, cached until the next write)
+  and, for comparison, the authenticated uncached ``GET /api/v1/progress``;
+- report writes: ``POST /api/v1/reports`` with an ``Idempotency-Key``, each installing one
+  planned site, spread over the nine district reporters; afterwards the installed count in
+  the database must have grown by exactly the number of accepted reports (none lost).
+
+Peer measured in the same run: a bare FastAPI "hello" endpoint (sync, like ours) on an
+identical uvicorn server, the ceiling of what the framework + client reach on this machine.
+Prints requests/s, p50/p99 latency, errors, database size and peak server memory (RSS).
+Bounded: every phase stops after ``--requests``/``--writes`` requests or ``--seconds``.
+
+Run: ``.venv/bin/python benchmarks/bench_api_load.py [--backends sqlite,postgresql]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import psutil
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+REPO = Path(__file__).resolve().parent.parent
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+SECRET = "bench-secret-" + "x" * 40
+
+
+def hello_app() -> FastAPI:
+    """The peer: the smallest FastAPI app, one sync JSON endpoint."""
+    app = FastAPI()
+
+    @app.get("/hello")
+    def hello() -> dict[str, str]:
+        return {"hello": "world"}
+
+    return app
+
+
+@dataclass
+class Result:
+    """Latencies of one load phase."""
+
+    name: str
+    latencies: np.ndarray
+    errors: int
+    seconds: float
+
+    def line(self) -> str:
+        ok = len(self.latencies)
+        p50, p99 = (np.percentile(self.latencies, [50, 99]) * 1000) if ok else (np.nan, np.nan)
+        return (
+            f"  {self.name:<42} {ok / self.seconds:8.0f} req/s   p50 {p50:6.1f} ms   "
+            f"p99 {p99:6.1f} ms   ok {ok:6d}   errors {self.errors}"
+        )
+
+
+async def load(
+    name: str,
+    base: str,
+    make_request: Callable[[int], tuple[str, str, dict[str, str], object]],
+    *,
+    total: int,
+    concurrency: int,
+    seconds: float,
+    expect: int,
+) -> Result:
+    """Send ``total`` requests from ``concurrency`` tasks (stop early after ``seconds``)."""
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(total))
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for i in counter:
+            if time.perf_counter() > deadline:
+                return
+            method, path, headers, body = make_request(i)
+            started = time.perf_counter()
+            response = await client.request(method, path, headers=headers, json=body)
+            if response.status_code == expect:
+                latencies.append(time.perf_counter() - started)
+            else:
+                errors += 1
+
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        for _ in range(min(50, total)):  # warm-up: connections, caches, lazy imports
+            method, path, headers, _body = make_request(-1)
+            if method == "GET":
+                await client.request(method, path, headers=headers)
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return Result(name, np.array(latencies), errors, elapsed)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A uvicorn subprocess; tracks the peak RSS of its process tree."""
+
+    def __init__(self, target: str, env: dict[str, str], workers: int, factory: bool) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1"]
+        command += ["--port", str(self.port), "--workers", str(workers), "--log-level", "warning"]
+        command += ["--app-dir", str(REPO / "benchmarks"), "--backlog", "2048"]
+        command += ["--factory"] if factory else []
+        self.process = subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO)
+        self.peak_rss = 0
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.base + "/openapi.json", timeout=2).status_code == 200:
+                    return
+            if self.process.poll() is not None:
+                raise RuntimeError(f"uvicorn {target} exited with {self.process.returncode}")
+            time.sleep(0.2)
+        raise RuntimeError(f"uvicorn {target} did not start")
+
+    def sample_rss(self) -> None:
+        with contextlib.suppress(psutil.Error):
+            tree = [psutil.Process(self.process.pid)]
+            tree += tree[0].children(recursive=True)
+            self.peak_rss = max(self.peak_rss, sum(p.memory_info().rss for p in tree))
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+async def measured(server: Server, phase: Coroutine[Any, Any, Result]) -> Result:
+    """Run a load phase while sampling the server's memory."""
+    task = asyncio.ensure_future(phase)
+    while not task.done():
+        server.sample_rss()
+        await asyncio.sleep(0.2)
+    return task.result()
+
+
+@contextlib.contextmanager
+def database(backend: str, workdir: Path) -> Iterator[str]:
+    """URL of a fresh, empty database (dropped afterwards on PostgreSQL)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{workdir / 'bench.db'}"
+        return
+    name = f"safecity_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def seed(url: str, sites: int) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Migrate and seed; returns reporter keys and the planned (uninstalled) ids by district."""
+    import datetime as dt
+
+    from api.bootstrap import prepare
+    from api.db import Database
+    from api.models import ApiKey, AssessmentPeriod, CameraHealth, CameraSite, District, Target
+    from api.security import generate_api_key, hash_api_key
+
+    db = Database(url)
+    prepare(db)
+    rng = np.random.default_rng(7)
+    now = dt.datetime.now(dt.UTC)
+    keys: dict[str, str] = {}
+    planned: dict[str, list[str]] = {}
+    with db.session() as session:
+        districts = list(session.scalars(sa.select(District).order_by(District.name)))
+        period = AssessmentPeriod(
+            name="bench",
+            kind="year",
+            starts_on=now.date().replace(month=1, day=1),
+            ends_on=now.date().replace(month=12, day=31),
+        )
+        session.add(period)
+        session.flush()
+        per = sites // len(districts)
+        rows, health = [], []
+        for d in districts:
+            key = generate_api_key()
+            keys[d.name] = key
+            session.add(
+                ApiKey(
+                    name=f"bench-{d.name}",
+                    prefix=key[:8],
+                    key_hash=hash_api_key(key),
+                    role="reporter",
+                    district_id=d.id,
+                    created_by="bench",
+                )
+            )
+            session.add(Target(district_id=d.id, period_id=period.id, cameras=per))
+            ids = [f"{d.name}-B{i:06d}" for i in range(per)]
+            installed = rng.random(per) < 0.5
+            planned[d.name] = [c for c, done in zip(ids, installed, strict=True) if not done]
+            rows += [
+                {
+                    "camera_id": c,
+                    "district_id": d.id,
+                    "lon": 114.0,
+                    "lat": 22.5,
+                    "status": "installed" if done else "planned",
+                    "source": "plan",
+                    "installed_at": now if done else None,
+                    "owner_type": "government",
+                }
+                for c, done in zip(ids, installed, strict=True)
+            ]
+        session.execute(sa.insert(CameraSite), rows)
+        site_ids = (
+            session.execute(sa.select(CameraSite.id).where(CameraSite.status == "installed"))
+            .scalars()
+            .all()
+        )
+        states = rng.choice(["ok", "ok", "ok", "degraded", "down"], size=len(site_ids))
+        health = [
+            {
+                "site_id": s,
+                "state": st,
+                "reasons": [],
+                "flapping": False,
+                "since": now,
+                "last_event_id": f"seed-{s}",
+            }
+            for s, st in zip(site_ids, states, strict=True)
+        ]
+        session.execute(sa.insert(CameraHealth), health)
+        session.commit()
+    db.dispose()
+    return keys, planned
+
+
+def installed_total(url: str) -> int:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        total = conn.scalar(sa.text("SELECT count(*) FROM camera_sites WHERE status='installed'"))
+    engine.dispose()
+    return int(total or 0)
+
+
+def size_of(url: str, workdir: Path) -> str:
+    if url.startswith("sqlite"):
+        mb = sum(p.stat().st_size for p in workdir.glob("bench.db*")) / 2**20
+        return f"{mb:.1f} MB (file + WAL)"
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        size = conn.scalar(sa.text("SELECT pg_database_size(current_database())"))
+    engine.dispose()
+    return f"{(size or 0) / 2**20:.1f} MB"
+
+
+def token_for_admin(base: str, url: str) -> str:
+    """A bearer token of a fresh admin user (for the authenticated progress endpoint)."""
+    from api.db import Database
+    from api.models import User
+    from api.security import hash_password
+
+    db = Database(url)
+    with db.session() as session:
+        session.add(
+            User(
+                username="bench-admin", password_hash=hash_password("bench-password"), role="admin"
+            )
+        )
+        session.commit()
+    db.dispose()
+    response = httpx.post(
+        base + "/api/v1/auth/token",
+        data={"username": "bench-admin", "password": "bench-password"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[Result]:
+    with database(backend, workdir) as url:
+        started = time.perf_counter()
+        keys, planned = seed(url, args.sites)
+        print(f"\n[{backend}] seeded {args.sites} sites in {time.perf_counter() - started:.1f} s")
+        env = {
+            "SAFECITY_DATABASE_URL": url,
+            "SAFECITY_ENVIRONMENT": "production",
+            "SAFECITY_SECRET_KEY": SECRET,
+        }
+        server = Server("api.app:create_app", env, args.workers, factory=True)
+        try:
+            token = token_for_admin(server.base, url)
+            results = asyncio.run(phases(server, args, keys, planned, token))
+            before = sum(args.sites // 9 - len(ids) for ids in planned.values())
+            accepted = len(results[-1].latencies)
+            after = installed_total(url)
+            verdict = "exact" if after == before + accepted else f"MISMATCH ({after})"
+            print(
+                f"  writes verified: {before} + {accepted} accepted = {before + accepted} "
+                f"installed in the database: {verdict}"
+            )
+            print(
+                f"  database size {size_of(url, workdir)}, peak server RSS "
+                f"{server.peak_rss / 2**20:.0f} MB ({args.workers} worker(s))"
+            )
+            if after != before + accepted:
+                raise SystemExit(f"{backend}: lost or double-counted writes")
+        finally:
+            server.stop()
+    return results
+
+
+async def phases(
+    server: Server,
+    args: argparse.Namespace,
+    keys: dict[str, str],
+    planned: dict[str, list[str]],
+    token: str,
+) -> list[Result]:
+    names = sorted(planned)
+    plain: dict[str, str] = {}
+    auth = {"Authorization": f"Bearer {token}"}
+
+    def cached(i: int) -> tuple[str, str, dict[str, str], object]:
+        return "GET", "/api/v1/dashboard/progress", plain, None
+
+    def uncached(i: int) -> tuple[str, str, dict[str, str], object]:
+        return "GET", "/api/v1/progress", auth, None
+
+    def write(i: int) -> tuple[str, str, dict[str, str], object]:
+        district = names[i % len(names)]
+        camera = planned[district][i // len(names)]
+        headers = {"X-API-Key": keys[district], "Idempotency-Key": f"bench-{i}"}
+        return (
+            "POST",
+            "/api/v1/reports",
+            headers,
+            {
+                "district": district,
+                "installed": [{"camera_id": camera}],
+            },
+        )
+
+    common = {"concurrency": args.concurrency, "seconds": args.seconds}
+    out = [
+        await measured(
+            server,
+            load(
+                "progress read, public cached",
+                server.base,
+                cached,
+                total=args.requests,
+                expect=200,
+                **common,
+            ),
+        ),
+        await measured(
+            server,
+            load(
+                "progress read, token, uncached",
+                server.base,
+                uncached,
+                total=args.requests // 4,
+                expect=200,
+                **common,
+            ),
+        ),
+        await measured(
+            server,
+            load(
+                "report write (1 site, idempotency key)",
+                server.base,
+                write,
+                total=args.writes,
+                expect=201,
+                **common,
+            ),
+        ),
+    ]
+    for result in out:
+        print(result.line())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--sites", type=int, default=45_000, help="Seeded camera sites.")
+    parser.add_argument("--requests", type=int, default=8000, help="Reads per read phase.")
+    parser.add_argument("--writes", type=int, default=3000, help="Report writes.")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
+    parser.add_argument("--seconds", type=float, default=30.0, help="Time cap per phase.")
+    args = parser.parse_args()
+    if args.writes > args.sites // 2:
+        parser.error("--writes must be at most half of --sites (writes install planned sites)")
+
+    print(
+        f"bench_api_load: {args.workers} uvicorn worker(s), {args.concurrency} concurrent "
+        f"client connections, {os.cpu_count()} CPU(s), client and server on this machine"
+    )
+    peer = Server("bench_api_load:hello_app", {}, args.workers, factory=True)
+    try:
+        hello = asyncio.run(
+            measured(
+                peer,
+                load(
+                    "peer: bare FastAPI hello (sync)",
+                    peer.base,
+                    lambda i: ("GET", "/hello", {}, None),
+                    total=args.requests,
+                    concurrency=args.concurrency,
+                    seconds=args.seconds,
+                    expect=200,
+                ),
+            )
+        )
+    finally:
+        peer.stop()
+    print(hello.line() + f"   (peak RSS {peer.peak_rss / 2**20:.0f} MB)")
+    ceiling = len(hello.latencies) / hello.seconds
+    with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
+        for backend in args.backends.split(","):
+            results = run_backend(backend.strip(), args, Path(tmp))
+            for result in results:
+                rate = len(result.latencies) / result.seconds
+                print(f"  {result.name:<42} {rate / ceiling:8.2f} x the hello peer")
+
+
+if __name__ == "__main__":
+    main()
