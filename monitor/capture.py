@@ -75,7 +75,7 @@ class ProbeSettings:
     window_s: float = 2.0
     open_timeout_s: float = 3.0
     read_timeout_s: float = 2.0
-    max_analyzed_frames: int = 20
+    max_analyzed_frames: int = 8
     capture_options: str = DEFAULT_CAPTURE_OPTIONS
     grace_s: float = 1.0
     hard_deadline_s: float | None = None
@@ -158,6 +158,9 @@ def open_capture(url: str, settings: ProbeSettings) -> cv2.VideoCapture:
         int(settings.open_timeout_s * 1000),
         cv2.CAP_PROP_READ_TIMEOUT_MSEC,
         int(settings.read_timeout_s * 1000),
+        # one decoder thread per probe: the pool already runs probes side by side
+        cv2.CAP_PROP_N_THREADS,
+        1,
     ]
     target = str(local_path(url)) if is_local(url) else url
     with _OPEN_LOCK:

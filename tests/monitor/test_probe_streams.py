@@ -112,8 +112,8 @@ def test_sigstopped_server_times_out(
     assert result.reasons == ["timeout"], result
     assert result.frames > 0
     assert "stalled" in (result.error or "")
-    # the stall is detected after ~3 read timeouts
-    assert 1.0 + 2 * fast.read_timeout_s < elapsed < settings.deadline_s
+    # the stall is detected by read timeouts (FFmpeg's RTSP demuxer retries up to ~3)
+    assert 1.0 + fast.read_timeout_s < elapsed < settings.deadline_s
 
 
 def test_hard_deadline_kills_and_replaces_a_stuck_worker(
