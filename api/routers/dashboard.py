@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -82,25 +82,25 @@ def dashboard_page() -> FileResponse:
     )
 
 
-@router.get(f"{API_PREFIX}/dashboard/progress")
-def public_progress(request: Request, session: DbSession) -> ProgressReport:
+@router.get(f"{API_PREFIX}/dashboard/progress", response_model=ProgressReport)
+def public_progress(request: Request, session: DbSession) -> Response:
     """Progress of every district and the city against the current period (public, cached
     until the next write, at most one second)."""
 
-    def compute() -> ProgressReport:
+    def compute() -> bytes:
         now = dt.datetime.now(dt.UTC)
         period = period_for(session, now.date())
         rows = rollout_counts(session, period=period)
-        return ProgressReport(
+        report = ProgressReport(
             period=period.name if period else None,
             as_of=now,
             city=progress_out(city_total(rows)),
             districts=[progress_out(r) for r in rows],
         )
+        return report.model_dump_json().encode()
 
-    key = (str(request.app.state.db.url), None)
-    report: ProgressReport = PROGRESS_CACHE.get(session, key, compute)
-    return report
+    body: bytes = PROGRESS_CACHE.get(session, (str(request.app.state.db.url), None), compute)
+    return Response(body, media_type="application/json")
 
 
 @router.get(f"{API_PREFIX}/dashboard/map")
