@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -76,11 +75,6 @@ def _fail(message: str) -> typer.Exit:
 
 def _settings(window: float, open_timeout: float, read_timeout: float) -> ProbeSettings:
     return ProbeSettings(window_s=window, open_timeout_s=open_timeout, read_timeout_s=read_timeout)
-
-
-def _default_workers() -> int:
-    # probes mostly wait on the network: several per core keep the cores busy
-    return 4 * (os.cpu_count() or 1)
 
 
 def check_record(result: ProbeResult) -> dict[str, Any]:
@@ -222,7 +216,8 @@ def run(
     open_timeout: OpenTimeout = 3.0,
     read_timeout: ReadTimeout = 2.0,
     workers: Annotated[
-        int | None, typer.Option(help="Probe worker processes (default 4 per core).", min=1)
+        int | None,
+        typer.Option(help="Probe worker processes (default: enough for the interval).", min=1),
     ] = None,
 ) -> None:
     """Sweep all feeds every INTERVAL seconds; publish state transitions and metrics."""
@@ -248,15 +243,15 @@ def run(
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     settings = _settings(window, open_timeout, read_timeout)
-    size = min(workers or _default_workers(), len(feeds))
+    size = min(workers or suggested_workers(len(feeds), interval, settings), len(feeds))
     sweeps = 1 if once else max_sweeps
     log.info("watching %d feeds with %d workers every %g s", len(feeds), size, interval)
     try:
         with ProbePool(size, settings) as pool:
             sweeper = Sweeper(feeds, pool, book=book, sinks=sinks, stats=stats, state_dir=state_dir)
             if live:
-                with Live(render(book, stats), console=Console(), refresh_per_second=2) as view:
-                    sweeper.on_result = lambda *_: view.update(render(book, stats))
+                view = Live(get_renderable=lambda: render(book, stats), refresh_per_second=1)
+                with view:
                     sweeper.run(interval, max_sweeps=sweeps, stop=stop)
             else:
                 sweeper.run(interval, max_sweeps=sweeps, stop=stop, on_sweep=_log_sweep(book))

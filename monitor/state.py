@@ -214,17 +214,17 @@ class StateBook:
     def counts(self) -> dict[tuple[str, str], int]:
         """Cameras per (district, state), the only per-camera aggregation exported."""
         out: dict[tuple[str, str], int] = {}
-        for tracker in self.trackers.values():
+        for tracker in list(self.trackers.values()):  # snapshot: scrapes run on another thread
             key = (tracker.district, tracker.state)
             out[key] = out.get(key, 0) + 1
         return out
 
     def flapping(self) -> int:
         """Number of cameras currently marked flapping."""
-        return sum(t.flapping for t in self.trackers.values())
+        return sum(t.flapping for t in list(self.trackers.values()))
 
     def worst(self, limit: int = 10) -> list[CameraTracker]:
         """Cameras most in need of attention: down before degraded, longest first."""
         rank = {"down": 0, "degraded": 1, "ok": 2}
-        unhealthy = [t for t in self.trackers.values() if t.state != "ok" or t.flapping]
+        unhealthy = [t for t in list(self.trackers.values()) if t.state != "ok" or t.flapping]
         return sorted(unhealthy, key=lambda t: (rank[t.state], t.since))[:limit]

@@ -11,12 +11,15 @@ re-anchored instead of bursting to catch up).
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from monitor.capture import ProbeSettings
 from monitor.feeds import Feed
 from monitor.probe import ProbeJob, ProbeResult
 from monitor.sinks import EventSink
@@ -33,6 +36,19 @@ class SweepReport:
     events: list[TransitionEvent] = field(default_factory=list)
     lag_s: float = 0.0
     duration_s: float = 0.0
+
+
+def suggested_workers(
+    feeds: int, interval_s: float, settings: ProbeSettings, cores: int | None = None
+) -> int:
+    """Workers needed to probe ``feeds`` every ``interval_s`` (probes wait on live video).
+
+    A probe holds its worker for about its window plus ~0.5 s to open; 25% headroom; at
+    most 16 per core (memory: a worker is ~40-70 MB) and never more than the feeds.
+    """
+    cores = cores or os.cpu_count() or 1
+    busy = feeds * (settings.window_s + 0.5) / interval_s
+    return max(1, min(feeds, math.ceil(busy * 1.25), 16 * cores))
 
 
 def baseline_path(state_dir: Path | None, camera_id: str) -> Path | None:
