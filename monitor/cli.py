@@ -33,7 +33,7 @@ from monitor.sinks.api import ApiSink
 from monitor.sinks.jsonl import JsonlSink
 from monitor.sinks.prometheus import SweepStats, serve_metrics
 from monitor.state import StateBook, classify
-from monitor.sweep import Sweeper, SweepReport
+from monitor.sweep import Sweeper, SweepReport, suggested_workers
 from monitor.workers import ProbePool
 from safecity.settings import get_settings
 
