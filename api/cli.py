@@ -52,8 +52,11 @@ def serve(
     database, password = _prepared(db)
     database.dispose()
     if password is not None:
-        print(f"demo admin created (shown once): username={DEMO_ADMIN} password={password}")
-    print(f"serving http://{host}:{port}/docs (database {database.engine.url})")
+        print(
+            f"demo admin created (shown once): username={DEMO_ADMIN} password={password}",
+            flush=True,
+        )
+    print(f"serving http://{host}:{port}/docs (database {database.engine.url})", flush=True)
     uvicorn.run(create_app(database.url), host=host, port=port, log_level="warning")
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api import audit
 from api.models import District, Role, User
 from api.security import generate_password, hash_password
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 WGS84 = "EPSG:4326"
 DEMO_ADMIN = "admin"
