@@ -118,6 +118,11 @@ class _Model:
     n_existing: int
     n_buildings: int
 
+    @property
+    def coverable(self) -> np.ndarray:
+        """Demand points that at least one option (new or existing) can see."""
+        return np.bincount(self.coverage.indices, minlength=self.coverage.shape[0]) > 0
+
 
 def _existing_in_city(existing: gpd.GeoDataFrame, city: City, source: str) -> gpd.GeoDataFrame:
     """Existing cameras located in the planned districts.
@@ -209,7 +214,7 @@ def _solve(
             if request.scope == "hotspots"
             else np.ones(len(weights), dtype=bool)
         )
-        rows = np.flatnonzero(in_scope & (np.diff(model.coverage.tocsr().indptr) > 0))
+        rows = np.flatnonzero(in_scope & model.coverable)
         if not len(rows):
             raise PlannerInputError(f"no demand point in scope {request.scope!r} can be covered")
         solution = MinCostCover(
@@ -410,7 +415,7 @@ def _max_coverage_bound(
     model: _Model, solution: CoverageSolution, weight: np.ndarray, covered: float
 ) -> tuple[float | None, float | None, str]:
     """The solver's upper bound, tightened to the weight any option can see at all."""
-    coverable = float(weight[np.diff(model.coverage.tocsr().indptr) > 0].sum())
+    coverable = float(weight[model.coverable].sum())
     bound, method = solution.upper_bound, solution.bound_method
     if bound is None or coverable < bound:
         bound, method = coverable, "coverable weight"
