@@ -1,5 +1,6 @@
-"""Real Dask for the scale tests: a ``dask scheduler`` and a ``dask worker`` started as
-processes on 127.0.0.1, and an in-test ``LocalCluster`` of worker processes.
+"""Real Dask and a real API for the scale tests: a ``dask scheduler`` and a ``dask worker``
+started as processes on 127.0.0.1, an in-test ``LocalCluster`` of worker processes, and
+``safecity serve`` on a fresh SQLite database.
 
 Each process is started here and stopped by its own pid at the end of the session.
 """
@@ -7,13 +8,22 @@ Each process is started here and stopped by its own pid at the end of the sessio
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from api.bootstrap import prepare
+from api.db import Database
+from api.models import Role
+from api.routers.users import create_api_key
+from api.schemas import ApiKeyIn
+from safecity.localapi import LocalApi
 
 DASK = Path(sys.executable).parent / "dask"
 
@@ -113,3 +123,37 @@ def local_cluster() -> Iterator[object]:
         silence_logs=40,
     ) as cluster:
         yield cluster
+
+
+@dataclass(frozen=True)
+class Api:
+    """A real API server process (safecity serve) with its SQLite file and keys."""
+
+    url: str
+    db_path: Path
+    monitor_key: str
+    admin_key: str
+
+    def event_ids(self) -> set[str]:
+        """Every transition id stored in the API database."""
+        with sqlite3.connect(self.db_path) as db:
+            return {row[0] for row in db.execute("SELECT event_id FROM health_transitions")}
+
+
+@pytest.fixture(scope="session")
+def local_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """``safecity serve`` on a free port with a fresh SQLite database, monitor + admin keys."""
+    folder = tmp_path_factory.mktemp("api")
+    db_path = folder / "safecity.db"
+    url = f"sqlite:///{db_path}"
+    db = Database(url)
+    prepare(db)
+    keys = {}
+    with db.session() as session:
+        for name, role in (("scale-monitor", Role.monitor), ("scale-admin", Role.admin)):
+            keys[role] = create_api_key(session, ApiKeyIn(name=name, role=role), "tests")[1]
+        session.commit()
+    db.dispose()
+    monitor_key, admin_key = keys[Role.monitor], keys[Role.admin]
+    with LocalApi(url, log=folder / "api.log") as api:
+        yield Api(api.url, db_path, monitor_key, admin_key)
