@@ -3,8 +3,8 @@
 Cameras are made from the real clips Debian's opencv-doc ships: vtest.avi (street
 surveillance, 768x576) at native size, at half size and heavily compressed, and
 tree.avi (a tree seen through a window, 320x240, up to the moment a hand enters the
-view). Each camera learns its baseline from its first three healthy probes, as the
-monitor does.
+view). Each camera learns its baseline from its first three healthy probes (and keeps the
+first probe's thumbnail as its scene reference), as the monitor does.
 
 * Healthy footage: 2 s probe windows every 0.5 s over the whole healthy span, with
   steady light, slowly drifting light (+-15 %) and dimmer light (-20 %), H.264-encoded.
@@ -139,17 +139,25 @@ def sliding_windows(
     return done
 
 
-def learn_baseline(camera: Camera, clip: Path) -> Baseline:
-    """The camera's baseline from its first three non-overlapping healthy probes: the
-    first gives the reference thumbnail, all three are then measured against it (as every
-    probe after the first is)."""
-    first = sliding_windows(clip, camera.fps, None)[0]
-    baseline = Baseline()
-    baseline.reference = first[2]
-    for start, window, _ in sliding_windows(clip, camera.fps, baseline.reference):
-        if start in (0.0, WINDOW_S, 2 * WINDOW_S):
-            baseline.update(window)
-    return baseline
+def first_thumbnail(clip: Path, fps: float) -> np.ndarray:
+    """The reference a camera's first probe leaves behind (its last frame, small grey)."""
+    cap = cv2.VideoCapture(str(clip))
+    analyzer = WindowAnalyzer()
+    for _ in range(round(WINDOW_S * fps)):
+        ok, frame = cap.read()
+        if not ok:
+            break
+        analyzer.add(frame)
+    cap.release()
+    thumbnail = analyzer.thumbnail()
+    if thumbnail is None:
+        raise RuntimeError(f"no frames in {clip}")
+    return thumbnail
+
+
+def is_learning_window(start: float) -> bool:
+    """The first three non-overlapping probes of the steady clip teach the baseline."""
+    return start in (0.0, WINDOW_S, 2 * WINDOW_S)
 
 
 def fault_job(
@@ -298,10 +306,17 @@ def main() -> None:
         baselines: dict[str, Baseline] = {}
         task = progress.add_task("healthy footage", total=len(cams) * len(LIGHTING))
         for camera in cams:
-            clips = {lighting: encode_healthy(camera, lighting, workdir) for lighting in LIGHTING}
-            baseline = baselines[camera.name] = learn_baseline(camera, clips["steady"])
-            for lighting, clip in clips.items():
-                for start, window, _ in sliding_windows(clip, camera.fps, baseline.reference):
+            baseline = baselines[camera.name] = Baseline()
+            for lighting in LIGHTING:  # steady first: it teaches the baseline
+                clip = encode_healthy(camera, lighting, workdir)
+                if baseline.reference is None:
+                    baseline.reference = first_thumbnail(clip, camera.fps)
+                windows = sliding_windows(clip, camera.fps, baseline.reference)
+                if lighting == "steady":
+                    for start, window, _ in windows:
+                        if is_learning_window(start):
+                            baseline.update(window)
+                for start, window, _ in windows:
                     if lighting == "steady" and start < 3 * WINDOW_S:
                         continue  # the windows the baseline was learned from
                     for score, base in ((ours, baseline), (peer, None)):
@@ -309,6 +324,7 @@ def main() -> None:
                             window, fps=camera.fps, expected_fps=camera.fps, baseline=base
                         )
                         score.add(None, [str(r) for r in reasons])
+                clip.unlink()
                 progress.advance(task)
         healthy_s = time.perf_counter() - started
         jobs = [(camera, start) for camera in cams for start in fault_starts(camera)]

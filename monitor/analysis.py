@@ -27,9 +27,9 @@ REFERENCE_WIDTH = 160
 """Width of the copies used for edges and for phase correlation against the reference."""
 LAYOUT_WIDTH = 40
 """Width of the coarse copy whose correlation with the reference measures scene layout."""
-DETAIL_EVERY = 2
-"""Measure sharpness, edges and noise on every n-th frame (they change slowly; halves cost)."""
-REFERENCE_EVERY = 8
+DETAIL_EVERY = 3
+"""Measure sharpness, edges and noise on every n-th frame only (they change slowly)."""
+REFERENCE_EVERY = 6
 """Compare every n-th frame with the reference (a multiple of ``DETAIL_EVERY``)."""
 MAX_STRETCH = 4.0
 """Largest contrast gain of the auto-exposed copy (so pure sensor noise is not blown up)."""
