@@ -116,6 +116,7 @@ class _Model:
     coverage: sp.csc_matrix
     n_candidate_sites: int
     n_existing: int
+    n_existing_elsewhere: int
     n_buildings: int
 
     @property
@@ -159,9 +160,10 @@ def _build_model(
     candidates = city.candidates
     sites = candidate_sites_table(candidates)
     options = candidate_options(candidates, request.catalog)
-    n_existing = 0
+    n_existing = n_elsewhere = 0
     if existing is not None and len(existing):
-        existing = _existing_in_city(existing, city, existing_source)
+        kept = _existing_in_city(existing, city, existing_source)
+        n_elsewhere, existing = len(existing) - len(kept), kept
         demand_xy = shapely.get_coordinates(city.demand.geometry.values)
         extra_sites, extra_options = existing_options(
             existing, request.catalog, demand_xy, len(sites), existing_source
@@ -186,6 +188,7 @@ def _build_model(
         coverage=coverage,
         n_candidate_sites=len(candidates),
         n_existing=n_existing,
+        n_existing_elsewhere=n_elsewhere,
         n_buildings=0 if occluders is None else occluders.count,
     )
 
@@ -423,15 +426,17 @@ def _max_coverage_bound(
     return bound, max(gap, 0.0), method
 
 
-def _saturation_note(request: PlanRequest, solution: CoverageSolution, model: _Model) -> str:
+def _saturation_note(request: PlanRequest, solution: CoverageSolution) -> str:
     """Why fewer cameras than the target were placed, if so."""
     if request.mode != "max" or request.target is None or len(solution.chosen) >= request.target:
         return ""
-    return (
-        f"placed {len(solution.chosen):,} of the {request.target:,} target: further cameras "
-        "add no coverage (every demand point a candidate can see is covered, or the "
-        "remaining quota lies in districts already covered)"
-        + ("" if request.budget is None else ", or the budget is spent")
+    placed = f"placed {len(solution.chosen):,} of the {request.target:,} target: "
+    cheapest = float(request.catalog.column("unit_cost_cny").min())
+    if request.budget is not None and solution.cost + cheapest > request.budget:
+        return placed + f"the budget of {request.budget:,.0f} CNY is spent"
+    return placed + (
+        "further cameras add no coverage (every demand point a candidate can see is "
+        "covered, or the remaining quota lies in districts already covered)"
     )
 
 
@@ -462,6 +467,7 @@ def _summary(
         "dori_level": request.level,
         "placed": len(solution.chosen),
         "existing": model.n_existing,
+        "existing_outside_selected_districts": model.n_existing_elsewhere,
         "total_cameras": int(len(solution.chosen) + model.n_existing),
         "cost_cny": float(districts["cost_cny"].sum()),
         "covered_weight": covered,
@@ -474,7 +480,7 @@ def _summary(
         "gap": gap,
         "bound_method": method,
         "solver_status": solution.status,
-        "note": _saturation_note(request, solution, model),
+        "note": _saturation_note(request, solution),
         "street_km": float(districts["street_km"].sum()),
         "covered_street_km": float(districts["covered_street_km"].sum()),
         "hotspot_coverage_pct": float(

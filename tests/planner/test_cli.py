@@ -27,7 +27,10 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """One real run on Futian with existing cameras and custom phases."""
     tmp = tmp_path_factory.mktemp("plan")
     existing = _cams_csv(
-        tmp, "mall-1,114.0550,22.5330,dome,90,enterprise\nres-2,114.0600,22.5400,,,compound\n"
+        tmp,
+        "mall-1,114.0550,22.5330,dome,90,enterprise\n"
+        "res-2,114.0600,22.5400,,,compound\n"
+        "luohu-3,114.1200,22.5500,ptz,10,police\n",  # Luohu: outside --only Futian
     )
     out = tmp / "out"
     result = runner.invoke(
@@ -85,6 +88,7 @@ def test_districts_csv_and_summary(planned: tuple[Path, str]) -> None:
     assert 0 < row["covered_weight_pct"] < 100 and row["storage_tb_30d"] > 0
     s = json.loads((out / "summary.json").read_text())
     assert s["placed"] == 200 and s["existing"] == 2 and s["total_cameras"] == 202
+    assert s["existing_outside_selected_districts"] == 1
     assert s["covered_pct"] == pytest.approx(row["covered_weight_pct"], abs=1e-3)
     assert s["upper_bound"] is None or s["upper_bound"] >= s["covered_weight"]
     assert s["gap"] is None or 0 <= s["gap"] < 1
