@@ -64,10 +64,28 @@ def _pairs(points: np.ndarray, sites: np.ndarray) -> sp.csc_array:
     return by_site.T.tocsc()
 
 
+def _z_order(xy: np.ndarray) -> np.ndarray:
+    """Permutation sorting positions along a Z (Morton) curve of 100 m cells.
+
+    Real inputs come numbered along streets and tiles; sorting gives the generated ones
+    the same locality (neighbouring points get neighbouring indices).
+    """
+    cells = (xy // RADIUS_M).astype(np.uint64)
+    code = np.zeros(len(xy), dtype=np.uint64)
+    for bit in range(21):
+        b = np.uint64(bit)
+        code |= ((cells[:, 0] >> b) & np.uint64(1)) << (np.uint64(2) * b)
+        code |= ((cells[:, 1] >> b) & np.uint64(1)) << (np.uint64(2) * b + np.uint64(1))
+    return np.argsort(code, kind="stable")
+
+
 def clustered_instance(n_demand: int, n_sites: int, k: int, seed: int = 0) -> Instance:
     """One seeded instance of the family; the same arguments always give the same instance."""
     rng = np.random.default_rng(seed)
     side = float(np.sqrt(n_demand / DEMAND_PER_KM2) * 1000.0)
     points, weights = _demand(n_demand, side, rng)
     sites = rng.uniform(0, side, size=(n_sites, 2))
+    order = _z_order(points)
+    points, weights = points[order], weights[order]
+    sites = sites[_z_order(sites)]
     return Instance(_pairs(points, sites), weights, points, sites, k, side)

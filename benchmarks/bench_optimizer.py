@@ -116,15 +116,18 @@ def bench_size(n: int, m: int, k: int, args: argparse.Namespace) -> None:
         flush=True,
     )
     big = n >= 1_000_000
+    cpu = time.process_time()
     with PeakRss() as rss:
         ours = MaxCoverage(inst.coverage, inst.weights, k=k, progress=big).solve()
+    cpu = time.process_time() - cpu
     plain = MaxCoverage(inst.coverage, inst.weights, k=k, local_search=False, bound="none")
     greedy = plain.solve()
     t = ours.timings
     print(
         f"ours:  {t['total']:8.3f} s (greedy {t['greedy']:.3f}, local search"
-        f" {t.get('local_search', 0):.3f}, bound {t['bound']:.3f} [{ours.bound_method}])"
-        f"  covered {ours.covered_weight:,.1f}  peak RSS {rss.peak / 2**20:,.0f} MB",
+        f" {t.get('local_search', 0):.3f}, bound {t['bound']:.3f} [{ours.bound_method}];"
+        f" CPU {cpu:.3f} s)  covered {ours.covered_weight:,.1f}"
+        f"  peak RSS {rss.peak / 2**20:,.0f} MB",
         flush=True,
     )
     if n <= args.spopt_max_size:
@@ -159,6 +162,8 @@ def bench_size(n: int, m: int, k: int, args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    load = psutil.getloadavg()[0]
+    print(f"machine: {psutil.cpu_count()} cores, load average {load:.1f} at start")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes up to 10,000 demand points")
     parser.add_argument("--max-size", type=int, default=SIZES[-1][0], help="largest demand count")

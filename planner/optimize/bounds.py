@@ -16,7 +16,7 @@ from planner.optimize._sparse import gather, segment_sums
 from planner.optimize._state import CoverageState
 from planner.optimize._validate import Problem
 
-LP_MAX_NNZ = 2_000_000
+LP_MAX_NNZ = 500_000
 
 
 def online_bound(p: Problem, state: CoverageState) -> float:
@@ -43,17 +43,20 @@ def lagrangian_bound(
     max_iter: int = 200,
     start: np.ndarray | None = None,
     theta0: float = 2.0,
+    deflection: float = 1.5,
 ) -> float:
     """Relax "a point counts only if covered" with multipliers; subgradient, O(nnz) per step.
 
     L(lam) = fixed value + sum_p sum_l max(0, v_pl - lam_p) + best selection of A^T lam,
-    which bounds the optimum for every lam >= 0. Polyak steps toward ``lower``.
+    which bounds the optimum for every lam >= 0. Polyak steps toward ``lower`` along a
+    deflected subgradient (Camerini-Fratta-Maffioli), which zig-zags less.
     """
     levels = _point_levels(p, fixed_state.count)
     top = levels[0]
     lam = top.copy() if start is None else np.minimum(start, top)
     best = np.inf
     theta, stall = theta0, 0
+    direction = np.zeros_like(lam)
     stop = time.perf_counter() + seconds
     for _ in range(max_iter):
         point_part = float(np.maximum(levels - lam[None, :], 0.0).sum())
@@ -72,10 +75,13 @@ def lagrangian_bound(
         pts, owner = gather(p.indptr, p.indices, picked)
         covered = np.bincount(pts, weights=x[picked][owner], minlength=p.n_points)
         sub = covered - (levels > lam[None, :]).sum(axis=0)
-        norm = float(sub @ sub)
+        turn = float(sub @ direction)
+        beta = deflection * max(0.0, -turn / max(float(direction @ direction), 1e-300))
+        direction = sub + beta * direction
+        norm = float(direction @ direction)
         if norm == 0.0:
             break
-        lam = np.clip(lam - theta * (value - lower) / norm * sub, 0.0, top)
+        lam = np.clip(lam - theta * (value - lower) / norm * direction, 0.0, top)
     return best
 
 

@@ -160,21 +160,21 @@ class MaxCoverage:
             return None, "none"
         found = {"online": min([online_bound(p, state), *online])}
         use_lp = self.bound == "lp" or (self.bound == "auto" and p.nnz <= LP_MAX_NNZ)
-        left = deadline - time.perf_counter() if deadline is not None else None
+        left = max(deadline - time.perf_counter(), 0.1) if deadline is not None else None
         if use_lp:
             lp = lp_bound(p, time_limit=left)
             if lp is not None:
                 found["lp"] = lp
         elif self.bound in ("lagrangian", "auto") and fixed_state is not None:
-            seconds = max(left, 0.1) if left is not None else max(2.0, greedy_seconds)
+            seconds = left if left is not None else max(3.0, 1.5 * greedy_seconds)
             found["lagrangian"] = lagrangian_bound(p, fixed_state, state.total, seconds=seconds)
         method = min(found, key=lambda m: found[m])
         return found[method], method
 
 
 def _search_seconds(greedy_seconds: float) -> float:
-    """Default local-search time: 20x the greedy, at least 0.05 s, at most max(1 s, greedy)."""
-    return min(max(0.05, 20 * greedy_seconds), max(1.0, greedy_seconds))
+    """Default local-search time: 20x the greedy, at least 0.05 s, at most max(2 s, greedy / 2)."""
+    return min(max(0.05, 20 * greedy_seconds), max(2.0, greedy_seconds / 2))
 
 
 def _best_single_check(
