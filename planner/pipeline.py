@@ -92,6 +92,7 @@ class Plan:
     curve: np.ndarray
     summary: dict[str, Any]
     city: City
+    buildings: gpd.GeoDataFrame | None = None
 
 
 class _Clock:
@@ -411,6 +412,7 @@ def plan_city(
         curve=trace.curve,
         summary=summary,
         city=city,
+        buildings=buildings,
     )
 
 

@@ -31,6 +31,8 @@ def write_map(plan: Plan, path: Path) -> None:
     districts = plan.city.districts
     districts.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
     ax.add_collection(_line_collection(plan.city.streets.segments.geometry.values))
+    if plan.buildings is not None and len(plan.buildings):
+        plan.buildings.plot(ax=ax, color="#c9b79c", linewidth=0, alpha=0.7)
     cameras = plan.cameras
     size = float(np.clip(3000.0 / max(len(cameras), 1), 0.3, 12.0))
     old = cameras[cameras["existing"]]
@@ -93,13 +95,14 @@ def write_curve(plan: Plan, path: Path) -> None:
         ax.axvspan(start, end, color=PHASE_COLOURS[i % len(PHASE_COLOURS)], alpha=0.08)
         ax.annotate(
             f"{phase['phase']}\n+{phase['added_pct']:.1f}%",
-            ((start + end) / 2, 2),
+            ((start + end) / 2, 0.02),
+            xycoords=("data", "axes fraction"),
             ha="center",
             fontsize=8,
         )
     ax.set_xlabel("new cameras (greedy order)")
     ax.set_ylabel("covered demand weight (% of total)")
-    ax.set_ylim(0, 100)
+    ax.set_ylim(0, min(100.0, 1.15 * max(float(curve.max()), upper or 0.0)) or 1.0)
     ax.set_xlim(0, max(len(curve) - 1, 1))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
