@@ -29,11 +29,13 @@ import numpy as np
 
 from monitor.feeds import redact_text
 
-# TCP for RTSP (no UDP loss or NAT problems), and probe only 32 KB with no analysis delay:
+# TCP for RTSP (no UDP loss or NAT problems), and probe only 4 KB with no analysis delay:
 # the stream parameters come from the SDP / container header, so opening takes about one
-# round trip instead of FFmpeg's default of buffering seconds of video.  (``fflags nobuffer``
-# is deliberately absent: it drops the probed packets and so the first key frame.)
-DEFAULT_CAPTURE_OPTIONS = "rtsp_transport;tcp|probesize;32768|analyzeduration;0"
+# round trip instead of FFmpeg's default of buffering seconds of video.  A larger probesize
+# (32 KB) made low-bitrate pictures -- exactly the dark, covered or static ones -- wait ~2 s
+# until that much data had arrived.  (``fflags nobuffer`` is deliberately absent: it drops
+# the probed packets and so the first key frame.)
+DEFAULT_CAPTURE_OPTIONS = "rtsp_transport;tcp|probesize;4096|analyzeduration;0"
 CAPTURE_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
 RTSP_STALL_FACTOR = 3  # FFmpeg's RTSP demuxer gives up after ~3 read timeouts
 _OPEN_LOCK = threading.Lock()
@@ -54,6 +56,11 @@ _UNREACHABLE_MARKERS = (
     "unauthorized",
     "forbidden",
     "no such file",
+    "service unavailable",
+    "server error",
+    "method describe failed",
+    "method setup failed",
+    "method play failed",
 )
 _TIMEOUT_MARKERS = ("timeout triggered", "timed out", "immediate exit requested")
 _DECODE_MARKERS = (
