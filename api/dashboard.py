@@ -5,7 +5,7 @@ city scale), while reading them is what every dashboard does every few seconds. 
 write that changes figures (reports, health ingest, plan import, targets) records an audit
 entry in its own transaction, so ``max(audit_log.id)`` is a change stamp that costs one
 index lookup: a cached report is served while the stamp is unchanged and it is younger
-than ``max_age_s``. The age bound also covers PostgreSQL transactions that commit out of
+than ``max_age_s`` (5 s). The age bound also covers PostgreSQL transactions that commit out of
 id order (their change would otherwise hide behind an already-seen stamp). The check reads
 the database, so it is right across uvicorn worker processes without any messaging.
 
@@ -42,29 +42,43 @@ class _Entry:
 
 
 class ProgressCache:
-    """Per-key cached values, valid while the audit stamp is unchanged and young enough."""
+    """Per-key cached values, valid while the audit stamp is unchanged and young enough.
 
-    def __init__(self, max_age_s: float = 1.0) -> None:
+    Single flight: when a value is stale, one thread recomputes it while the others
+    wait for that result instead of running the same expensive query in parallel.
+    """
+
+    def __init__(self, max_age_s: float = 5.0) -> None:
         self.max_age_s = max_age_s
         self._entries: dict[tuple[str, str | None], _Entry] = {}
-        self._lock = threading.Lock()
+        self._locks: dict[tuple[str, str | None], threading.Lock] = {}
+        self._guard = threading.Lock()
 
     @staticmethod
     def stamp(session: Session) -> int | None:
         """The change stamp: id of the latest audit entry."""
         return session.scalar(select(func.max(AuditEntry.id)))
 
+    def _fresh(self, key: tuple[str, str | None], stamp: int | None) -> _Entry | None:
+        entry = self._entries.get(key)
+        if entry is None or entry.stamp != stamp:
+            return None
+        return entry if time.monotonic() - entry.made_at < self.max_age_s else None
+
     def get(self, session: Session, key: tuple[str, str | None], compute: Callable[[], Any]) -> Any:
         """The cached value of ``key`` or a freshly computed one."""
         stamp = self.stamp(session)
-        now = time.monotonic()
-        entry = self._entries.get(key)
-        if entry is not None and entry.stamp == stamp and now - entry.made_at < self.max_age_s:
+        entry = self._fresh(key, stamp)
+        if entry is not None:
             return entry.value
-        value = compute()
-        with self._lock:
-            self._entries[key] = _Entry(stamp, now, value)
-        return value
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            entry = self._fresh(key, stamp)  # computed by another thread meanwhile
+            if entry is None:
+                entry = _Entry(stamp, time.monotonic(), compute())
+                self._entries[key] = entry
+        return entry.value
 
 
 PROGRESS_CACHE = ProgressCache()

@@ -34,17 +34,20 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import numpy as np
 import psutil
 import sqlalchemy as sa
+import uvloop
 from fastapi import FastAPI
 
 REPO = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SECRET = "bench-secret-" + "x" * 40
+RETRIES = 3
+T = TypeVar("T")
 
 
 def hello_app() -> FastAPI:
@@ -66,13 +69,14 @@ class Result:
     latencies: np.ndarray
     errors: int
     seconds: float
+    retries: int = 0
 
     def line(self) -> str:
         ok = len(self.latencies)
         p50, p99 = (np.percentile(self.latencies, [50, 99]) * 1000) if ok else (np.nan, np.nan)
         return (
             f"  {self.name:<42} {ok / self.seconds:8.0f} req/s   p50 {p50:6.1f} ms   "
-            f"p99 {p99:6.1f} ms   ok {ok:6d}   errors {self.errors}"
+            f"p99 {p99:6.1f} ms   ok {ok:6d}   errors {self.errors}   retries {self.retries}"
         )
 
 
@@ -88,19 +92,28 @@ async def load(
 ) -> Result:
     """Send ``total`` requests from ``concurrency`` tasks (stop early after ``seconds``)."""
     latencies: list[float] = []
-    errors = 0
+    errors = retries = 0
     counter = iter(range(total))
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors
+        nonlocal errors, retries
         for i in counter:
             if time.perf_counter() > deadline:
                 return
             method, path, headers, body = make_request(i)
             started = time.perf_counter()
-            response = await client.request(method, path, headers=headers, json=body)
+            for attempt in range(RETRIES + 1):
+                try:
+                    response = await client.request(method, path, headers=headers, json=body)
+                    break
+                except httpx.TransportError:
+                    # a dropped connection: retry the same request (writes carry their
+                    # Idempotency-Key, so a retry never installs twice)
+                    if attempt == RETRIES:
+                        raise
+                    retries += 1
             if response.status_code == expect:
                 latencies.append(time.perf_counter() - started)
             else:
@@ -114,7 +127,13 @@ async def load(
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return Result(name, np.array(latencies), errors, elapsed)
+    return Result(name, np.array(latencies), errors, elapsed, retries)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the client on uvloop (the client shares the 2 cores with the server)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(coroutine)
 
 
 def free_port() -> int:
@@ -132,6 +151,7 @@ class Server:
         command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1"]
         command += ["--port", str(self.port), "--workers", str(workers), "--log-level", "warning"]
         command += ["--app-dir", str(REPO / "benchmarks"), "--backlog", "2048"]
+        command += ["--timeout-keep-alive", "60"]
         command += ["--factory"] if factory else []
         self.process = subprocess.Popen(command, env={**os.environ, **env}, cwd=REPO)
         self.peak_rss = 0
@@ -324,7 +344,7 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[R
         server = Server("api.app:create_app", env, args.workers, factory=True)
         try:
             token = token_for_admin(server.base, url)
-            results = asyncio.run(phases(server, args, keys, planned, token))
+            results = run_async(phases(server, args, keys, planned, token))
             before = sum(args.sites // 9 - len(ids) for ids in planned.values())
             accepted = len(results[-1].latencies)
             after = installed_total(url)
@@ -435,7 +455,7 @@ def main() -> None:
     )
     peer = Server("bench_api_load:hello_app", {}, args.workers, factory=True)
     try:
-        hello = asyncio.run(
+        hello = run_async(
             measured(
                 peer,
                 load(

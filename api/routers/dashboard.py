@@ -85,7 +85,7 @@ def dashboard_page() -> FileResponse:
 @router.get(f"{API_PREFIX}/dashboard/progress", response_model=ProgressReport)
 def public_progress(request: Request, session: DbSession) -> Response:
     """Progress of every district and the city against the current period (public, cached
-    until the next write, at most one second)."""
+    until the next write, at most five seconds)."""
 
     def compute() -> bytes:
         now = dt.datetime.now(dt.UTC)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -45,6 +47,21 @@ def test_cache_serves_until_the_stamp_changes_or_it_ages(monkeypatch):
     cache.max_age_s = 0.0
     assert cache.get(None, ("db", None), compute) == 3  # aged out, same stamp
     assert cache.get(None, ("other", None), compute) == 4  # separate key
+
+
+def test_cache_computes_once_for_concurrent_readers(monkeypatch):
+    monkeypatch.setattr(ProgressCache, "stamp", staticmethod(lambda session: 7))
+    cache = ProgressCache()
+    calls = []
+
+    def slow():
+        calls.append(1)
+        time.sleep(0.2)
+        return "report"
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: cache.get(None, ("db", None), slow), range(8)))
+    assert got == ["report"] * 8 and len(calls) == 1
 
 
 def test_public_progress_map_and_detail(client, auth, rollout, report_installed):
