@@ -187,6 +187,24 @@ def db_url(template: Template, tmp_path: Path) -> str:
     return fresh_url(template, tmp_path)
 
 
+@pytest.fixture
+def empty_db_url(template: Template, tmp_path: Path) -> Iterator[str]:
+    """URL of a brand-new empty database on the test's backend (for migration tests)."""
+    if template.backend == "sqlite":
+        yield f"sqlite:///{tmp_path}/empty.db"
+        return
+    name = f"safecity_empty_{uuid.uuid4().hex[:10]}"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
 def settings_for(db_url: str) -> Settings:
     """Settings of a test app (non-default secret, environment ``test``)."""
     return Settings(environment="test", secret_key=TEST_SECRET, database_url=db_url)

@@ -16,7 +16,7 @@ REPORTS = 200
 
 
 async def _send_all(base_url, headers, bodies, rng):
-    """Every report once, plus 0-3 retries of the same key, some overlapping in flight."""
+    """Every report once, plus 0-2 retries of the same key, some overlapping in flight."""
     limits = httpx.Limits(max_connections=REPORTS, max_keepalive_connections=REPORTS)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
 
@@ -30,7 +30,7 @@ async def _send_all(base_url, headers, bodies, rng):
         attempts = [
             post(key, body, rng.uniform(0, 0.3))
             for key, body in bodies.items()
-            for _ in range(1 + rng.randrange(4))
+            for _ in range(1 + rng.randrange(3))
         ]
         rng.shuffle(attempts)
         return await asyncio.gather(*attempts)

@@ -22,9 +22,10 @@ from api.models import Base
 from safecity.cli import app as safecity_cli
 
 
-def test_migrations_match_models_and_downgrade_cleanly(db_url):
-    db = Database(db_url)
+def test_migrations_match_models_and_downgrade_cleanly(empty_db_url):
+    db = Database(empty_db_url)
     try:
+        upgrade(db)
         with db.engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         downgrade(db, "base")
