@@ -51,7 +51,7 @@ def test_concurrent_reports_with_retries_count_exactly_once(app, live_server, au
     for key, response in results:
         assert response.status_code == 201, response.text
         by_key[key].append(response.json())
-    assert len(results) > REPORTS * 2  # retries really happened
+    assert len(results) > REPORTS * 3 // 2  # retries really happened (about 2 per key)
     for key, answers in by_key.items():
         assert all(a == answers[0] for a in answers), key  # retries replay the first answer
     assert sum(answers[0]["installed"] for answers in by_key.values()) == REPORTS * 3 // 2
