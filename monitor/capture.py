@@ -175,8 +175,16 @@ def open_capture(url: str, settings: ProbeSettings) -> cv2.VideoCapture:
         return cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
 
 
-def _frame_rate(stamps_ms: list[float], arrivals: list[float]) -> tuple[float | None, float | None]:
-    """(stream fps from timestamps, wall-clock fps from arrival times) of the decoded frames."""
+def _frame_rate(
+    stamps_ms: list[float], arrivals: list[float], live: bool
+) -> tuple[float | None, float | None]:
+    """(delivered fps, wall-clock fps) of the decoded frames.
+
+    Timestamps give the rate the camera encodes, immune to the burst of buffered frames
+    at the start of a session; arrival times give what actually reaches us.  A live stream
+    delivers the smaller of the two: a burst only inflates the wall-clock rate, and
+    streams without real timestamps (MJPEG over HTTP) only inflate the timestamp rate.
+    """
     if len(arrivals) < 2:
         return None, None
     wall_span = arrivals[-1] - arrivals[0]
@@ -184,8 +192,12 @@ def _frame_rate(stamps_ms: list[float], arrivals: list[float]) -> tuple[float | 
     stamps = np.asarray(stamps_ms)
     span = float(stamps[-1] - stamps[0]) / 1000.0
     monotonic = bool(np.all(np.diff(stamps) >= 0))
-    fps = (len(stamps) - 1) / span if monotonic and span > 0 else wall_fps
-    return fps, wall_fps
+    stamp_fps = (len(stamps) - 1) / span if monotonic and span > 0 else None
+    if stamp_fps is None:
+        return wall_fps, wall_fps
+    if live and wall_fps is not None:
+        return min(stamp_fps, wall_fps), wall_fps
+    return stamp_fps, wall_fps
 
 
 def read_window(
@@ -260,7 +272,7 @@ def _read_frames(
         stream_span = (stamps[-1] - stamps[0]) / 1000.0
         if stream_span >= settings.window_s or now - arrivals[0] >= settings.window_s:
             break
-    out.fps, out.wall_fps = _frame_rate(stamps, arrivals)
+    out.fps, out.wall_fps = _frame_rate(stamps, arrivals, live=not local)
     log = native_log()
     out.decode_errors = count_decode_errors(log)
     window_full = bool(stamps) and (

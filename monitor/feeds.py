@@ -79,7 +79,7 @@ class Feed(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-    camera_id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][\w.:-]*$")
+    camera_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][\w.:-]*$")
     url: str = Field(min_length=1)
     district: str
     expected_fps: float | None = Field(default=None, gt=0, le=240)

@@ -2,7 +2,7 @@
 
 Nothing here is a mock: :func:`start_rtsp_server` runs gst-rtsp-server (Debian's
 ``/usr/bin/python3`` with ``python3-gst-1.0``) serving H.264 files, :func:`start_http_ts`
-runs ``ffmpeg -listen 1`` serving MPEG-TS over HTTP, :class:`SilentListener` is a TCP port
+runs ``ffmpeg -listen 1`` serving MPEG-TS or MJPEG over HTTP, :class:`SilentListener` is a TCP port
 that accepts and never answers.  Each is a subprocess or socket the caller stops.
 """
 
@@ -101,12 +101,22 @@ def start_rtsp_server(mounts: dict[str, Path]) -> StreamServer:
     return server
 
 
-def start_http_ts(clip: Path) -> tuple[StreamServer, str]:
-    """``ffmpeg -listen 1`` looping ``clip`` as live MPEG-TS over HTTP (serves one client)."""
+HTTP_FORMATS = {
+    "mpegts": (["-c", "copy", "-f", "mpegts"], "live.ts"),
+    "mjpeg": (["-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg"], "live.mjpg"),
+}
+
+
+def start_http_stream(clip: Path, kind: str = "mpegts") -> tuple[StreamServer, str]:
+    """``ffmpeg -listen 1`` serving ``clip`` live over HTTP as MPEG-TS or MJPEG (multipart).
+
+    It serves one client; returns the server and the stream URL.
+    """
+    args, name = HTTP_FORMATS[kind]
     port = free_port()
     process = subprocess.Popen(
-        ["ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", str(clip),
-         "-c", "copy", "-f", "mpegts", "-listen", "1", f"http://127.0.0.1:{port}/live.ts"],
+        ["ffmpeg", "-v", "error", "-re", "-stream_loop", "-1", "-i", str(clip), *args,
+         "-listen", "1", f"http://127.0.0.1:{port}/{name}"],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     server = StreamServer(process, port)
@@ -115,7 +125,7 @@ def start_http_ts(clip: Path) -> tuple[StreamServer, str]:
     except RuntimeError:
         server.stop()
         raise
-    return server, f"http://127.0.0.1:{port}/live.ts"
+    return server, f"http://127.0.0.1:{port}/{name}"
 
 
 class SilentListener:

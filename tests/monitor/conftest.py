@@ -7,7 +7,10 @@ after its test.  Probes use 1 s windows and short timeouts to keep the suite fas
 
 from __future__ import annotations
 
+import functools
+import http.server
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +18,7 @@ import pytest
 
 from monitor.capture import ProbeSettings
 from monitor.faults import make_fault_clip
-from monitor.testing import SilentListener, StreamServer, start_http_ts, start_rtsp_server
+from monitor.testing import SilentListener, StreamServer, start_http_stream, start_rtsp_server
 from monitor.workers import ProbePool
 
 CLIP_SECONDS = 6.0
@@ -70,9 +73,35 @@ def private_rtsp_server(healthy_clip: Path) -> Iterator[StreamServer]:
 @pytest.fixture
 def http_ts_url(healthy_ts: Path) -> Iterator[str]:
     """``ffmpeg -listen 1`` serving the healthy clip as live MPEG-TS over HTTP."""
-    server, url = start_http_ts(healthy_ts)
+    server, url = start_http_stream(healthy_ts, "mpegts")
     yield url
     server.stop()
+
+
+@pytest.fixture
+def http_mjpeg_url(healthy_clip: Path) -> Iterator[str]:
+    """``ffmpeg -listen 1`` serving the healthy clip as live multipart MJPEG over HTTP."""
+    server, url = start_http_stream(healthy_clip, "mjpeg")
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def hls_url(healthy_clip: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The healthy clip cut into 1 s HLS segments, served by a real HTTP server."""
+    folder = tmp_path_factory.mktemp("hls")
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(healthy_clip), "-c", "copy", "-f", "hls",
+         "-hls_time", "1", "-hls_list_size", "0", str(folder / "index.m3u8")],
+        check=True,
+    )  # fmt: skip
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/index.m3u8"
+    server.shutdown()
+    thread.join()
 
 
 @pytest.fixture

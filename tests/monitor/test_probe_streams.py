@@ -53,6 +53,20 @@ def test_http_mpegts_feed_is_ok(probe_pool: ProbePool, http_ts_url: str):
     assert result.fps == pytest.approx(10.0, rel=0.15)
 
 
+def test_http_mjpeg_feed_is_ok_at_its_delivered_rate(probe_pool: ProbePool, http_mjpeg_url: str):
+    """Multipart MJPEG has no real timestamps: the rate is what arrives (10 fps), not 25."""
+    result, _ = probe(probe_pool, http_mjpeg_url, expected_fps=10)
+    assert result.ok, result
+    assert result.fps == pytest.approx(10.0, rel=0.2)
+
+
+def test_hls_feed_is_ok(probe_pool: ProbePool, hls_url: str):
+    result, _ = probe(probe_pool, hls_url)
+    assert result.ok, result
+    assert (result.width, result.height) == (768, 576)
+    assert result.frames >= 10
+
+
 def test_local_file_is_read_in_stream_time_not_wall_time(probe_pool: ProbePool, healthy_clip: Path):
     result, elapsed = probe(probe_pool, str(healthy_clip))
     assert result.ok, result
