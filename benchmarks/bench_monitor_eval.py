@@ -42,7 +42,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from monitor.analysis import WindowAnalyzer, WindowMetrics
-from monitor.conditions import Baseline, judge
+from monitor.conditions import Baseline, Reason, judge, severities
 from monitor.faults import FAULT_REASONS, FAULTS, apply_fault, fps_divisor, read_frames, write_clip
 
 REPO = Path(__file__).resolve().parent.parent
@@ -300,6 +300,7 @@ def main() -> None:
     started = time.perf_counter()
     ours, peer = Score.empty(), Score.empty()
     confusions: defaultdict[tuple[str, float, str], list[str]] = defaultdict(list)
+    headroom: dict[Reason, tuple[float, str]] = {}
     with tempfile.TemporaryDirectory() as tmp, Progress(console=console) as progress:
         workdir = Path(tmp)
         cams = cameras(workdir)
@@ -324,6 +325,12 @@ def main() -> None:
                             window, fps=camera.fps, expected_fps=camera.fps, baseline=base
                         )
                         score.add(None, [str(r) for r in reasons])
+                    worst = severities(
+                        window, fps=camera.fps, expected_fps=camera.fps, baseline=baseline
+                    )
+                    for reason, severity in worst.items():
+                        if severity >= headroom.get(reason, (-1.0, ""))[0]:
+                            headroom[reason] = (severity, f"{camera.name}/{lighting}@{start:g}")
                 clip.unlink()
                 progress.advance(task)
         healthy_s = time.perf_counter() - started
@@ -343,6 +350,10 @@ def main() -> None:
                         confusions[(fault, strength, extra)].append(f"{camera.name}@{start:g}")
                     progress.advance(task)
     report(console, ours, peer)
+    console.print(
+        "closest healthy window to each rule (severity, 1.0 = alarm): "
+        + ", ".join(f"{r}: {v:.2f} ({where})" for r, (v, where) in headroom.items())
+    )
     for (fault, strength, extra), where in sorted(confusions.items()):
         console.print(f"extra reason {extra!r} on {fault}@{strength}: {', '.join(where)}")
     png = heatmap(ours, args.out / "recall.png")

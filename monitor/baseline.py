@@ -28,6 +28,7 @@ BASELINE_METRICS = (
     "edge_overlap",
     "shift_response",
     "scene_similarity",
+    "still_fraction",
 )
 """Window metrics a baseline keeps (the median over its learned windows)."""
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from monitor.analysis import WindowMetrics
-from monitor.conditions import FRAME_FAULTS, LINK_FAULTS, Baseline, Reason, judge
+from monitor.conditions import FRAME_FAULTS, LINK_FAULTS, Baseline, Reason, judge, severities
 
 HEALTHY = WindowMetrics(
     frames=20, width=1920, height=1080, brightness=120, contrast=50, saturated=0.01,
@@ -106,3 +106,14 @@ def test_baseline_refuses_bad_window_counts_and_unknown_metrics() -> None:
         Baseline(min_windows=5, max_windows=2)
     with pytest.raises(KeyError, match="diff_max"):
         learned().value("diff_max")
+
+
+def test_a_camera_that_repeats_frames_is_not_frozen() -> None:
+    """15 fps sent as 25 fps repeats 40 % of frames; 80 % identical pairs is normal for a
+    camera whose baseline repeats 60 %, but frozen for one that never repeats."""
+    repeating = replace(HEALTHY, still_fraction=0.8)
+    assert judge(repeating, fps=25, expected_fps=25, baseline=learned()) == [Reason.frozen]
+    usual = learned(replace(HEALTHY, still_fraction=0.6))
+    assert judge(repeating, fps=25, expected_fps=25, baseline=usual) == []
+    frozen = replace(HEALTHY, still_fraction=0.95)
+    assert judge(frozen, fps=25, expected_fps=25, baseline=usual) == [Reason.frozen]
