@@ -173,8 +173,12 @@ class MaxCoverage:
 
 
 def _search_seconds(greedy_seconds: float) -> float:
-    """Default local-search time: 20x the greedy, at least 0.05 s, at most max(2 s, greedy / 2)."""
-    return min(max(0.05, 20 * greedy_seconds), max(2.0, greedy_seconds / 2))
+    """Safety cap on local search: 20x the greedy, at least 1 s, at most max(2 s, greedy / 2).
+
+    Small instances stop well before it (after MAX_STALL fruitless rounds), so their
+    result does not depend on machine speed; large ones are cut by it.
+    """
+    return min(max(1.0, 20 * greedy_seconds), max(2.0, greedy_seconds / 2))
 
 
 def _best_single_check(
