@@ -117,3 +117,17 @@ def test_a_camera_that_repeats_frames_is_not_frozen() -> None:
     assert judge(repeating, fps=25, expected_fps=25, baseline=usual) == []
     frozen = replace(HEALTHY, still_fraction=0.95)
     assert judge(frozen, fps=25, expected_fps=25, baseline=usual) == [Reason.frozen]
+
+
+def test_severities_show_headroom_and_reach_one_at_the_threshold() -> None:
+    baseline = learned()
+    healthy = severities(HEALTHY, fps=25, expected_fps=25, baseline=baseline)
+    assert set(healthy) == set(FRAME_FAULTS)
+    assert all(v < 0.7 for v in healthy.values()), healthy
+    at_limit = replace(HEALTHY, sharpness=0.2 * HEALTHY.sharpness)
+    blurred = severities(at_limit, fps=25, expected_fps=25, baseline=baseline)[Reason.blurred]
+    assert blurred == pytest.approx(1.0)
+    assert judge(at_limit, fps=25, expected_fps=25, baseline=baseline) == [Reason.blurred]
+    no_reference = replace(HEALTHY, edge_overlap=math.nan)
+    moved = severities(no_reference, fps=None, expected_fps=None, baseline=None)[Reason.moved]
+    assert math.isnan(moved)
