@@ -41,7 +41,6 @@ def lagrangian_bound(
     *,
     seconds: float,
     max_iter: int = 200,
-    start: np.ndarray | None = None,
     theta0: float = 2.0,
     deflection: float = 1.5,
 ) -> float:
@@ -53,7 +52,11 @@ def lagrangian_bound(
     """
     levels = _point_levels(p, fixed_state.count)
     top = levels[0]
-    lam = top.copy() if start is None else np.minimum(start, top)
+    lam = top.copy()
+    reach = np.bincount(
+        gather(p.indptr, p.indices, np.flatnonzero(p.eligible))[0], minlength=p.n_points
+    )
+    shared = reach >= 2  # a point only one option sees is best priced at its full value
     best = np.inf
     theta, stall = theta0, 0
     direction = np.zeros_like(lam)
@@ -74,7 +77,7 @@ def lagrangian_bound(
         picked = np.flatnonzero(x)
         pts, owner = gather(p.indptr, p.indices, picked)
         covered = np.bincount(pts, weights=x[picked][owner], minlength=p.n_points)
-        sub = covered - (levels > lam[None, :]).sum(axis=0)
+        sub = np.where(shared, covered - (levels > lam[None, :]).sum(axis=0), 0.0)
         turn = float(sub @ direction)
         beta = deflection * max(0.0, -turn / max(float(direction @ direction), 1e-300))
         direction = sub + beta * direction

@@ -30,7 +30,6 @@ class GreedyRun:
     gains: list[float]
     cost: float
     stopped: str  # "complete" | "saturated" | "time_limit"
-    evaluations: int
 
 
 def lazy_greedy(
@@ -86,7 +85,6 @@ def lazy_greedy(
     chosen: list[int] = []
     gains: list[float] = []
     spent = 0.0
-    evaluations = 0
     stopped = "complete"
     ci = 0
     with progress_bar("greedy", limit, progress) as advance:
@@ -110,7 +108,6 @@ def lazy_greedy(
             if cost_list is not None and budget is not None and cost_list[j] > remaining:
                 continue
             gain = float(value[indices[ip[j] : ip[j + 1]]].sum())
-            evaluations += 1
             if gain <= 0.0:
                 continue
             fresh = gain / cost_list[j] if by_ratio and cost_list is not None else gain
@@ -137,4 +134,4 @@ def lazy_greedy(
                 if deadline is not None and time.perf_counter() > deadline:
                     stopped = "time_limit"
                     break
-    return GreedyRun(chosen, gains, spent, stopped, evaluations)
+    return GreedyRun(chosen, gains, spent, stopped)
