@@ -238,8 +238,9 @@ def report(
     print(
         f"sustained: {done} probes in {wall:.1f} s with {args.workers} workers on {cores} cores "
         f"({done / wall:.2f} probes/s), {cpu:.1f} CPU s -> {done / cpu:.2f} probes per CPU "
-        f"second; {frames_done / max(done, 1):.0f} frames per probe (fewer than {frames} = "
-        "CPU-starved windows; RTSP server CPU excluded)"
+        f"second; {frames_done / max(done, 1):.0f} frames per probe (fewer than {frames} means "
+        "the cores were saturated and windows ended before decoding caught up; RTSP server "
+        "CPU excluded)"
     )
     print(
         f"  each core keeps ~{in_flight:.0f} probes in flight: worker USS {uss / 2**20:.0f} MB "
