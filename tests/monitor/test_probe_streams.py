@@ -181,6 +181,25 @@ def test_corrupt_stream_is_a_decode_error(
     assert elapsed < fast.deadline_s
 
 
+def test_damaged_stream_with_decoder_errors_is_a_decode_error(
+    probe_pool: ProbePool, healthy_ts: Path, tmp_path: Path
+):
+    """A fifth of the MPEG-TS packets after the first carry random payload: frames still
+    come out (concealed) but FFmpeg reports damaged macroblocks."""
+    data = bytearray(healthy_ts.read_bytes())
+    rng = np.random.default_rng(3)
+    packets = len(data) // 188
+    for index in rng.choice(np.arange(20, packets), size=packets // 5, replace=False):
+        start = int(index) * 188 + 4  # keep the 4-byte TS header, ruin the payload
+        data[start : start + 184] = rng.integers(0, 256, 184, dtype=np.uint8).tobytes()
+    damaged = tmp_path / "damaged.ts"
+    damaged.write_bytes(bytes(data))
+    result, _ = probe(probe_pool, str(damaged))
+    assert result.reasons == ["decode_error"], result
+    assert result.frames > 0 and result.metrics["decode_errors"] >= 3
+    assert "error while decoding" in (result.error or "")
+
+
 def test_pool_runs_probes_concurrently(probe_pool: ProbePool, rtsp_server: StreamServer):
     jobs = [ProbeJob(feed(rtsp_server.url("healthy"), f"cam-{i}")) for i in range(4)]
     start = time.perf_counter()
