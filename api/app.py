@@ -19,6 +19,7 @@ from api.deps import API_PREFIX
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.problems import document_problems, install_problem_handlers
+from api.progress import RolloutCache
 from api.routers import ROUTERS
 from api.routers.dashboard import STATIC_DIR
 from safecity.settings import Settings, get_settings
@@ -54,7 +55,9 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.api_settings = api_settings
-    app.state.metrics = ApiMetrics(db)
+    app.state.rollout_cache = RolloutCache(api_settings.progress_cache_seconds)
+    db.on_commit(app.state.rollout_cache.invalidate)
+    app.state.metrics = ApiMetrics(db, app.state.rollout_cache)
     install_problem_handlers(app)
     _document_problems_in_openapi(app)
     for router in ROUTERS:

@@ -8,7 +8,7 @@ deferred transactions, so WAL readers never wait for writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -85,6 +85,11 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+
+    def on_commit(self, callback: Callable[[Session], None]) -> None:
+        """Call ``callback(session)`` after every commit made through this database."""
+        for factory in (self._sessions, self._write_sessions):
+            event.listen(factory, "after_commit", callback)
 
     @property
     def dialect(self) -> str:

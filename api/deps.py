@@ -19,6 +19,7 @@ from api.config import ApiSettings
 from api.db import Database
 from api.models import ApiKey, Role, User
 from api.problems import ApiProblem
+from api.progress import RolloutCache
 from api.security import (
     ROLE_SCOPES,
     SCOPES,
@@ -54,7 +55,14 @@ def get_api_settings(request: Request) -> ApiSettings:
     return api_settings
 
 
+def get_rollout_cache(request: Request) -> RolloutCache:
+    """The app's cache of progress figures."""
+    cache: RolloutCache = request.app.state.rollout_cache
+    return cache
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
+RolloutCacheDep = Annotated[RolloutCache, Depends(get_rollout_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]
 

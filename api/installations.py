@@ -154,7 +154,8 @@ def lock_district(session: Session, district: District) -> None:
 def install_up_to(
     session: Session, district: District, total: int, *, report_id: int, at: dt.datetime
 ) -> int:
-    """Install planned sites (by phase, then id) until ``total`` are installed; returns how
+    """Install planned sites in plan order (the planner lists them by greedy rank) until
+    ``total`` are installed; returns how
     many this call installed. 422 if ``total`` is below the current count or above the plan.
     """
     current = installed_count(session, district.id)
@@ -175,7 +176,7 @@ def install_up_to(
                 CameraSite.district_id == district.id,
                 CameraSite.status == SiteStatus.planned.value,
             )
-            .order_by(CameraSite.phase.is_(None), CameraSite.phase, CameraSite.id)
+            .order_by(CameraSite.id)
             .limit(missing)
         )
     )

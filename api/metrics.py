@@ -7,6 +7,7 @@ status and health state for cameras (never a label per camera). Each app owns it
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -14,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from api.db import Database
-from api.progress import rollout_counts
+from api.progress import RolloutCache, period_for
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -23,8 +24,9 @@ LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.
 class RolloutCollector(Collector):
     """Reads per-district rollout figures from the database each time Prometheus scrapes."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: RolloutCache) -> None:
         self.db = db
+        self.cache = cache
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         sites = GaugeMetricFamily(
@@ -43,7 +45,8 @@ class RolloutCollector(Collector):
             labels=["district"],
         )
         with self.db.session() as session:
-            for row in rollout_counts(session):
+            period = period_for(session, dt.datetime.now(dt.UTC).date())
+            for row in self.cache.get(session, period):
                 sites.add_metric([row.district, "planned"], row.pending)
                 sites.add_metric([row.district, "installed"], row.installed)
                 for state, count in row.states.items():
@@ -55,7 +58,7 @@ class RolloutCollector(Collector):
 class ApiMetrics:
     """The app's metric registry and the request observer used by the middleware."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: RolloutCache) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "safecity_http_requests",
@@ -70,7 +73,7 @@ class ApiMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(RolloutCollector(db))
+        self.registry.register(RolloutCollector(db, cache))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count and time one request (status folded to its class, e.g. ``2xx``)."""

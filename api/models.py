@@ -199,7 +199,7 @@ class CameraSite(Base):
     source: Mapped[str] = mapped_column(String(16), doc="'plan' or 'report'.")
     camera_type: Mapped[str | None] = mapped_column(String(32))
     heading: Mapped[float | None] = mapped_column(Float)
-    phase: Mapped[int | None] = mapped_column(Integer)
+    phase: Mapped[str | None] = mapped_column(String(32), doc="Planner phase, e.g. 'launch'.")
     cost: Mapped[float | None] = mapped_column(Float)
     stream_url: Mapped[str | None] = mapped_column(String(512))
     expected_fps: Mapped[float | None] = mapped_column(Float)

@@ -8,9 +8,11 @@ collector and the assessment. ``online`` counts installed sites whose latest fee
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import threading
+import time
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.models import (
@@ -97,24 +99,29 @@ def rollout_counts(
         for d_id, name in districts
         if wanted is None or d_id in wanted
     }
-    state = case(
-        (CameraSite.status == SiteStatus.planned.value, None),
-        else_=func.coalesce(CameraHealth.state, UNKNOWN_STATE),
+    sites = select(CameraSite.district_id, CameraSite.status, func.count()).group_by(
+        CameraSite.district_id, CameraSite.status
     )
-    query = (
-        select(CameraSite.district_id, CameraSite.status, state, func.count())
-        .outerjoin(CameraHealth, CameraHealth.site_id == CameraSite.id)
-        .group_by(CameraSite.district_id, CameraSite.status, state)
+    states = (
+        select(CameraSite.district_id, CameraHealth.state, func.count())
+        .join(CameraSite, CameraSite.id == CameraHealth.site_id)
+        .where(CameraSite.status == SiteStatus.installed.value)
+        .group_by(CameraSite.district_id, CameraHealth.state)
     )
     if district_ids is not None:
-        query = query.where(CameraSite.district_id.in_(district_ids))
-    for d_id, status, site_state, count in session.execute(query):
-        counts = by_id[d_id]
+        sites = sites.where(CameraSite.district_id.in_(district_ids))
+        states = states.where(CameraSite.district_id.in_(district_ids))
+    for d_id, status, count in session.execute(sites):
         if status == SiteStatus.planned.value:
-            counts.pending += count
+            by_id[d_id].pending += count
         else:
-            counts.installed += count
-            counts.states[site_state] = counts.states.get(site_state, 0) + count
+            by_id[d_id].installed += count
+    for d_id, state, count in session.execute(states):
+        by_id[d_id].states[state] = count
+    for counts in by_id.values():
+        reported = sum(counts.states.values())
+        if counts.installed > reported:
+            counts.states[UNKNOWN_STATE] = counts.installed - reported
     if period is not None:
         for d_id, cameras in session.execute(
             select(Target.district_id, Target.cameras).where(Target.period_id == period.id)
@@ -122,6 +129,44 @@ def rollout_counts(
             if d_id in by_id:
                 by_id[d_id].target = cameras
     return list(by_id.values())
+
+
+class RolloutCache:
+    """Recent ``rollout_counts`` per period, for reads that come far more often than writes.
+
+    Entries expire after ``ttl`` seconds and are dropped at every commit of this process
+    (``invalidate`` is wired to the session factories' ``after_commit``), so a client sees
+    its own writes at once; other processes' writes show within ``ttl``. A result computed
+    while a commit happened is not stored (generation check).
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[int | None, tuple[float, int, list[DistrictCounts]]] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def invalidate(self, *_args: object) -> None:
+        """Forget everything (called after every commit)."""
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+    def get(self, session: Session, period: AssessmentPeriod | None) -> list[DistrictCounts]:
+        """Counts for ``period`` (copies: callers may not change the cached rows)."""
+        key = period.id if period is not None else None
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(key)
+            generation = self._generation
+        if hit is not None and now - hit[0] < self.ttl and hit[1] == generation:
+            rows = hit[2]
+        else:
+            rows = rollout_counts(session, period=period)
+            with self._lock:
+                if generation == self._generation:
+                    self._entries[key] = (now, generation, rows)
+        return [replace(r, states=dict(r.states)) for r in rows]
 
 
 def city_total(rows: list[DistrictCounts]) -> DistrictCounts:

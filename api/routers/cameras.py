@@ -36,7 +36,7 @@ class CameraOut(BaseModel):
     lat: float
     camera_type: str | None
     heading: float | None
-    phase: int | None
+    phase: str | None
     installed_at: dt.datetime | None
     state: StateFilter | None
     reasons: list[str]

@@ -49,15 +49,21 @@ class CameraProperties(BaseModel):
     district: str
     type: str | None = Field(default=None, max_length=32)
     heading: float | None = Field(default=None, allow_inf_nan=False)
-    phase: int | None = None
+    phase: str | None = Field(default=None, max_length=32)
     cost: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     owner: OwnerType = OwnerType.government
+    existing: bool = False
     status: Literal["planned", "installed", "existing"] = "planned"
 
-    @field_validator("camera_id", mode="before")
+    @property
+    def installed(self) -> bool:
+        """Kept (existing / third-party) cameras enter the registry as installed."""
+        return self.existing or self.status in INSTALLED_STATUSES or self.phase == "existing"
+
+    @field_validator("camera_id", "phase", mode="before")
     @classmethod
-    def _id_as_text(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
+    def _number_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("heading", "cost", "type", mode="before")
     @classmethod
@@ -143,7 +149,23 @@ def _validate_cameras(
     return lon, lat
 
 
+def _whole(raw: str, line: int, column: str) -> int:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ApiProblem(
+            422, f"districts_csv line {line}: {column}={raw!r} is not a number"
+        ) from exc
+    if value < 0 or not value.is_integer():
+        raise ApiProblem(
+            422, f"districts_csv line {line}: {column}={raw!r} must be a whole number >= 0"
+        )
+    return int(value)
+
+
 def _parse_quotas(text: str, districts: dict[str, District]) -> dict[str, int]:
+    """Targets per district from districts.csv; the planner's ``quota`` (new cameras) plus
+    its ``existing`` (kept cameras) when both columns are present."""
     reader = csv.DictReader(io.StringIO(text))
     columns = reader.fieldnames or []
     column = next((c for c in TARGET_COLUMNS if c in columns), None)
@@ -153,26 +175,19 @@ def _parse_quotas(text: str, districts: dict[str, District]) -> dict[str, int]:
             f"districts_csv needs a 'district' column and one of {', '.join(TARGET_COLUMNS)}; "
             f"found {columns}",
         )
+    add_existing = column == "quota" and "existing" in columns
     quotas: dict[str, int] = {}
     for line, row in enumerate(reader, start=2):
-        name, raw = row.get("district") or "", row.get(column) or ""
+        name = row.get("district") or ""
         if name not in districts:
             raise ApiProblem(
                 422,
                 f"districts_csv line {line}: unknown district {name!r}",
                 slug="unknown-district",
             )
-        try:
-            value = int(float(raw))
-        except ValueError as exc:
-            raise ApiProblem(
-                422, f"districts_csv line {line}: {column}={raw!r} is not a number"
-            ) from exc
-        if value < 0 or value != float(raw):
-            raise ApiProblem(
-                422, f"districts_csv line {line}: {column}={raw!r} must be a whole number >= 0"
-            )
-        quotas[name] = value
+        quotas[name] = _whole(row.get(column) or "", line, column)
+        if add_existing:
+            quotas[name] += _whole(row.get("existing") or "", line, "existing")
     return quotas
 
 
@@ -199,7 +214,7 @@ def _upsert_sites(
     kept = 0
     for i, feature in enumerate(features):
         props = feature.properties
-        installed = props.status in INSTALLED_STATUSES
+        installed = props.installed
         values = {
             "district_id": districts[props.district].id,
             "lon": float(lon[i]),

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import API_PREFIX, DbSession, ReadPrincipal
+from api.deps import API_PREFIX, DbSession, ReadPrincipal, RolloutCacheDep
 from api.lookups import district_by_name, period_by_name
 from api.models import AssessmentPeriod
 from api.problems import PROBLEM_RESPONSES
-from api.progress import DistrictCounts, city_total, period_for, rollout_counts
+from api.progress import DistrictCounts, city_total, period_for
 from api.snapshots import trend
 
 router = APIRouter(
@@ -72,14 +72,14 @@ def progress_out(counts: DistrictCounts) -> ProgressOut:
 
 @router.get("")
 def read_progress(
-    who: ReadPrincipal, session: DbSession, period: str | None = None
+    who: ReadPrincipal, session: DbSession, cache: RolloutCacheDep, period: str | None = None
 ) -> ProgressReport:
     """All districts and the city; targets of ``period`` (default: the current one)."""
     now = dt.datetime.now(dt.UTC)
     chosen: AssessmentPeriod | None = (
         period_by_name(session, period) if period else period_for(session, now.date())
     )
-    rows = rollout_counts(session, period=chosen)
+    rows = cache.get(session, chosen)
     return ProgressReport(
         period=chosen.name if chosen else None,
         as_of=now,
@@ -105,7 +105,11 @@ def read_trend(
 
 @router.get("/{district}")
 def read_district_progress(
-    district: str, who: ReadPrincipal, session: DbSession, period: str | None = None
+    district: str,
+    who: ReadPrincipal,
+    session: DbSession,
+    cache: RolloutCacheDep,
+    period: str | None = None,
 ) -> ProgressOut:
     """One district's figures."""
     found = district_by_name(session, district)
@@ -114,4 +118,4 @@ def read_district_progress(
         if period
         else period_for(session, dt.datetime.now(dt.UTC).date())
     )
-    return progress_out(rollout_counts(session, period=chosen, district_ids=[found.id])[0])
+    return progress_out(next(r for r in cache.get(session, chosen) if r.district == found.name))

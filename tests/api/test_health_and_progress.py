@@ -282,3 +282,59 @@ def test_metrics_have_bounded_labels_and_rollout_counts(client, auth, plan):
     routes = {s.labels["route"] for s in families["safecity_http_requests"].samples}
     assert "/api/v1/cameras/{camera_id}/transitions" in routes
     assert not any(camera in text for camera in ids)
+
+
+def test_plan_import_reads_the_planners_own_files(client, auth, points_in):
+    """The shape `safecity plan` writes: CRS member, string phases, ``existing`` flags,
+    lon/lat duplicated in properties; districts.csv quota + existing = target."""
+    client.post(
+        "/api/v1/periods",
+        headers=auth["admin"],
+        json={
+            "name": "phase-1",
+            "kind": "phase",
+            "starts_on": "2006-01-01",
+            "ends_on": "2007-12-31",
+        },
+    )
+    points = points_in("Yantian", 3)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "camera_id": f"Yantian-{i:06d}",
+                "district": "Yantian",
+                "lon": lon,
+                "lat": lat,
+                "type": "ptz",
+                "heading": None,
+                "phase": "existing" if i == 0 else "launch",
+                "rank": i,
+                "marginal_gain": 10.5,
+                "site_id": 100 + i,
+                "cost": 28000.0,
+                "existing": i == 0,
+            },
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        }
+        for i, (lon, lat) in enumerate(points)
+    ]
+    body = {
+        "period": "phase-1",
+        "cameras": {
+            "type": "FeatureCollection",
+            "name": "cameras",
+            "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+            "features": features,
+        },
+        "districts_csv": "district,quota,existing,placed,cost_cny\nYantian,5,1,2,56000.0\n",
+    }
+    result = client.post("/api/v1/plans/import", json=body, headers=auth["admin"])
+    assert result.status_code == 200, result.text
+    assert result.json()["targets"] == {"Yantian": 6}
+    yantian = client.get("/api/v1/progress/Yantian", headers=auth["admin"]).json()
+    # no period contains today: progress falls back to the latest ended one (phase-1)
+    assert (yantian["target"], yantian["planned"], yantian["installed"]) == (6, 3, 1)
+    cams = client.get("/api/v1/cameras?district=Yantian", headers=auth["admin"]).json()["items"]
+    assert [c["phase"] for c in cams] == ["existing", "launch", "launch"]
+    assert [c["status"] for c in cams] == ["installed", "planned", "planned"]

@@ -275,7 +275,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("camera_type", sa.String(length=32), nullable=True),
         sa.Column("heading", sa.Float(), nullable=True),
-        sa.Column("phase", sa.Integer(), nullable=True),
+        sa.Column("phase", sa.String(length=32), nullable=True),
         sa.Column("cost", sa.Float(), nullable=True),
         sa.Column("stream_url", sa.String(length=512), nullable=True),
         sa.Column("expected_fps", sa.Float(), nullable=True),
