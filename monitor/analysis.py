@@ -28,8 +28,8 @@ REFERENCE_WIDTH = 160
 LAYOUT_WIDTH = 40
 """Width of the coarse copy whose correlation with the reference measures scene layout."""
 DETAIL_EVERY = 3
-"""Measure sharpness, edges and noise on every n-th frame only (they change slowly)."""
-REFERENCE_EVERY = 6
+"""Measure clipping, sharpness, edges and noise on every n-th frame only (slow to change)."""
+REFERENCE_EVERY = 9
 """Compare every n-th frame with the reference (a multiple of ``DETAIL_EVERY``)."""
 MAX_STRETCH = 4.0
 """Largest contrast gain of the auto-exposed copy (so pure sensor noise is not blown up)."""
@@ -75,9 +75,9 @@ class WindowMetrics:
     contrast: float
     """Median of the per-frame grey standard deviation."""
     saturated: float
-    """Median fraction of pixels at or above ``SATURATED_LEVEL``."""
+    """Median fraction of pixels at or above ``SATURATED_LEVEL`` (detail frames)."""
     dark: float
-    """Median fraction of pixels at or below ``DARK_LEVEL``."""
+    """Median fraction of pixels at or below ``DARK_LEVEL`` (detail frames)."""
     sharpness: float
     """Median Laplacian variance of the auto-exposed copy."""
     edge_density: float
@@ -221,7 +221,7 @@ class WindowAnalyzer:
         self._previous: np.ndarray | None = None
         self._frames = 0
         self._exposure: list[tuple[float, ...]] = []
-        self._detail: list[tuple[float, float, float]] = []
+        self._detail: list[tuple[float, float, float, float, float]] = []
         self._diffs: list[float] = []
         self._scene: list[tuple[float, float, float, float]] = []
 
@@ -238,10 +238,8 @@ class WindowAnalyzer:
         # per-pixel noise and fine detail, which the sharpness and motion metrics want.
         small = cv2.resize(frame, self._size, interpolation=cv2.INTER_NEAREST)
         grey = _grey(small)
-        hist = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel().astype(np.float64)
-        count = float(grey.size)
-        mean = float(hist @ _LEVELS) / count
-        std = math.sqrt(max(0.0, float(hist @ (_LEVELS * _LEVELS)) / count - mean * mean))
+        mean_std = cv2.meanStdDev(grey)
+        mean, std = float(mean_std[0][0, 0]), float(mean_std[1][0, 0])
         if small.ndim == 3 and small.shape[2] == 3:
             b, g, r = cv2.mean(small)[:3]
         else:
@@ -251,8 +249,6 @@ class WindowAnalyzer:
             (
                 mean,
                 std,
-                float(hist[SATURATED_LEVEL:].sum()) / count,
-                float(hist[: DARK_LEVEL + 1].sum()) / count,
                 max(abs(b - level), abs(g - level), abs(r - level)) / max(level, 1.0),
                 r / (3.0 * level) - 1.0 / 3.0,
                 b / (3.0 * level) - 1.0 / 3.0,
@@ -262,16 +258,29 @@ class WindowAnalyzer:
             self._diffs.append(float(cv2.mean(cv2.absdiff(grey, self._previous))[0]))
         index = self._frames
         if index % DETAIL_EVERY == 0:
-            exposed = _auto_exposed(grey, hist)
-            laplacian_std = float(cv2.meanStdDev(cv2.Laplacian(exposed, cv2.CV_16S))[1][0, 0])
-            edges = _edges(exposed)
-            self._detail.append(
-                (laplacian_std**2, cv2.countNonZero(edges) / edges.size, _noise_sigma(frame))
-            )
-            if self._reference_image is not None and index % REFERENCE_EVERY == 0:
-                self._scene.append(self._compare_with_reference(grey, edges))
+            self._detail.append(self._measure_detail(frame, grey, index))
         self._previous = grey
         self._frames += 1
+
+    def _measure_detail(
+        self, frame: np.ndarray, grey: np.ndarray, index: int
+    ) -> tuple[float, float, float, float, float]:
+        """(saturated, dark, sharpness, edge density, noise) of one frame; compares it with
+        the reference too when due."""
+        hist = cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel()
+        count = float(grey.size)
+        exposed = _auto_exposed(grey, hist)
+        laplacian_std = float(cv2.meanStdDev(cv2.Laplacian(exposed, cv2.CV_16S))[1][0, 0])
+        edges = _edges(exposed)
+        if self._reference_image is not None and index % REFERENCE_EVERY == 0:
+            self._scene.append(self._compare_with_reference(grey, edges))
+        return (
+            float(hist[SATURATED_LEVEL:].sum()) / count,
+            float(hist[: DARK_LEVEL + 1].sum()) / count,
+            laplacian_std**2,
+            cv2.countNonZero(edges) / edges.size,
+            _noise_sigma(frame),
+        )
 
     def _prepared_reference(self) -> _Reference:
         if self._reference is None:
@@ -332,8 +341,8 @@ class WindowAnalyzer:
 
     def result(self) -> WindowMetrics:
         """Summary of the window; all-``nan`` picture metrics when no frame was added."""
-        exposure = _medians(self._exposure, 7)
-        detail = _medians(self._detail, 3)
+        exposure = _medians(self._exposure, 5)
+        detail = _medians(self._detail, 5)
         scene = _medians(self._scene, 4)
         diffs = np.asarray(self._diffs)
         frames = self._frames
@@ -344,14 +353,14 @@ class WindowAnalyzer:
             height=float(self._source[1]) if frames else nan,
             brightness=exposure[0],
             contrast=exposure[1],
-            saturated=exposure[2],
-            dark=exposure[3],
-            cast=exposure[4],
-            chroma_r=exposure[5],
-            chroma_b=exposure[6],
-            sharpness=detail[0],
-            edge_density=detail[1],
-            noise=detail[2],
+            cast=exposure[2],
+            chroma_r=exposure[3],
+            chroma_b=exposure[4],
+            saturated=detail[0],
+            dark=detail[1],
+            sharpness=detail[2],
+            edge_density=detail[3],
+            noise=detail[4],
             diff_median=float(np.median(diffs)) if diffs.size else nan,
             diff_max=float(diffs.max()) if diffs.size else nan,
             still_fraction=float(np.mean(diffs < STILL_DIFF)) if diffs.size else nan,
