@@ -126,11 +126,13 @@ class Sweeper:
             wait = next_at - time.monotonic()
             if wait > 0 and stop.wait(wait):
                 break
-            report = self.sweep(lag_s=max(0.0, time.monotonic() - next_at))
+            start = time.monotonic()
+            lag = max(0.0, start - next_at)
+            if lag > interval_s:  # whole slots missed: report the lag, then re-anchor
+                next_at = start
+            report = self.sweep(lag_s=lag)
             done += 1
             next_at += interval_s
-            if time.monotonic() - next_at > interval_s:  # a whole slot missed: re-anchor
-                next_at = time.monotonic()
             if on_sweep is not None:
                 on_sweep(report)
         return done
