@@ -37,11 +37,12 @@ def test_healthy_rtsp_feed_is_ok_with_timings(probe_pool: ProbePool, rtsp_server
     assert result.reasons == []
     assert (result.width, result.height) == (768, 576)
     assert result.fps == pytest.approx(10.0, rel=0.1)
-    assert 0 < result.connect_s < 0.5  # RTSP session up and stream described
-    assert result.connect_s < result.first_frame_s < 1.0
+    # RTSP session up and stream described: ~0.12 s idle (FFmpeg's defaults take 2.8 s)
+    assert 0 < result.connect_s < 1.5
+    assert result.connect_s < result.first_frame_s < 2.0
     assert 9 <= result.frames <= 13
     assert result.metrics["brightness"] > 40
-    assert elapsed < 3.0
+    assert elapsed < 4.0
     assert "s3cret" not in str(result.as_dict()) and "admin" not in result.url
     assert result.url == f"rtsp://***@127.0.0.1:{rtsp_server.port}/healthy"
 
@@ -71,7 +72,7 @@ def test_local_file_is_read_in_stream_time_not_wall_time(probe_pool: ProbePool, 
     result, elapsed = probe(probe_pool, str(healthy_clip))
     assert result.ok, result
     assert result.frames == pytest.approx(11, abs=1)  # one second of 10 fps video
-    assert elapsed < 0.8  # decoded at full speed
+    assert elapsed < 1.0  # decoded at full speed, not in real time
 
 
 def test_refused_port_is_unreachable_at_once(probe_pool: ProbePool):
@@ -207,4 +208,4 @@ def test_pool_runs_probes_concurrently(probe_pool: ProbePool, rtsp_server: Strea
     elapsed = time.perf_counter() - start
     assert sorted(r.camera_id for r in results) == [f"cam-{i}" for i in range(4)]
     assert all(r.ok for r in results)
-    assert elapsed < 2.5  # four 1 s windows side by side, not one after another
+    assert elapsed < 3.5  # four 1 s windows side by side (one after another: > 4.4 s)
