@@ -103,6 +103,7 @@ class ShardTask:
     api_key: str = ""
     hysteresis: Hysteresis = field(default_factory=Hysteresis)
     flush_s: float = 60.0
+    batch_size: int = 5000  # events per POST: fewer, larger requests at fleet scale
 
     @property
     def folder(self) -> Path:
@@ -229,7 +230,9 @@ def run_shard(task: ShardTask) -> ShardSummary:
         task.hysteresis
     )  # fmt: skip
     sink = (
-        ApiSink(task.api_url, task.api_key, task.folder / "spool") if task.api_url else None
+        ApiSink(task.api_url, task.api_key, task.folder / "spool", batch_size=task.batch_size)
+        if task.api_url
+        else None
     )  # fmt: skip
     if sink is not None and state.outbox:  # a previous start may have died before spooling
         sink.publish([TransitionEvent(**e) for e in state.outbox])

@@ -134,15 +134,16 @@ class FaultModel:
         return int(_mix(self.seed, 41, sweep // self.uplink_every)[0] % np.uint64(len(DISTRICTS)))
 
     def onset(self, cams: np.ndarray, district: np.ndarray, sweep: int) -> np.ndarray:
-        """First sweep of each camera's current run of good / not-good probes at ``sweep``."""
-        healthy = self.outcomes(cams, district, sweep)[0] == GOOD
+        """First sweep of each camera's current run of same-kind probes (good, degraded or
+        failed) at ``sweep``: when the condition behind a transition at ``sweep`` began."""
+        now = self.outcomes(cams, district, sweep)[0]
         start = np.full(len(cams), sweep, dtype=np.int64)
         open_run = np.ones(len(cams), dtype=bool)
         for back in range(1, 2 * EPOCH + 1):
             k = sweep - back
             if k < 0 or not open_run.any():
                 break
-            same = (self.outcomes(cams, district, k)[0] == GOOD) == healthy
+            same = self.outcomes(cams, district, k)[0] == now
             open_run &= same
             start[open_run] = k
         return start

@@ -25,6 +25,7 @@ from planner.outputs import write_plan
 from planner.phases import DEFAULT_PHASES, parse_phases
 from planner.pipeline import Mode, Plan, PlanRequest, plan_city
 from planner.quotas import read_quotas
+from safecity.executors import ExecutorError, make_executor, scheduler_address
 
 Streets = Annotated[
     Path | None,
@@ -56,6 +57,13 @@ Spacing = Annotated[float, typer.Option(help="Demand point spacing along streets
 SiteSpacing = Annotated[float, typer.Option(help="Candidate site spacing along streets (m).")]
 Seed = Annotated[int, typer.Option(help="Seed of the synthetic built-in data.")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bars.")]
+Workers = Annotated[
+    int, typer.Option(help="Processes building coverage tiles (1: in this process).", min=1)
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler for coverage tiles, e.g. tcp://10.0.0.5:8786."),
+]
 TimeLimit = Annotated[
     float | None, typer.Option(help="Seconds allowed for the bound/exact solver steps.")
 ]
@@ -134,9 +142,16 @@ def _run(
     seed: int,
     quiet: bool,
     out: Path,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> None:
     """Shared body of ``plan`` and ``cover``: load, check, plan, write, print."""
     start = time.perf_counter()
+    try:
+        tiled = workers > 1 or scheduler_address(scheduler) is not None
+        executor = make_executor(workers, scheduler) if tiled else None
+    except ExecutorError as exc:
+        raise _fail(str(exc)) from None
     try:
         _check_files(
             streets=streets, incidents=incidents, places=places, existing=existing,
@@ -160,7 +175,7 @@ def _run(
             request = replace(request, quotas=read_quotas(quotas, names_in_city, request.target))
         plan = plan_city(
             city, request, existing=cameras, existing_source=str(existing),
-            buildings=footprints, progress=not quiet,
+            buildings=footprints, progress=not quiet, executor=executor,
         )  # fmt: skip
         plan.summary["timings_s"]["load_city"] = round(load_seconds, 3)
         plan.summary["inputs"].update(
@@ -172,6 +187,9 @@ def _run(
         raise _fail(str(exc)) from None
     except OSError as exc:
         raise _fail(f"--out {out}: cannot write the plan ({exc.strerror or exc})") from None
+    finally:
+        if executor is not None:
+            executor.shutdown()
     _print_table(plan, out, time.perf_counter() - start)
 
 
@@ -201,6 +219,8 @@ def plan(
     time_limit: TimeLimit = None,
     seed: Seed = DEFAULT_SEED,
     quiet: Quiet = False,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
 ) -> None:
     """Place new cameras to cover the most risk-weighted street length, district by district."""
     _run(
@@ -209,6 +229,7 @@ def plan(
         quotas=quotas, streets=streets, incidents=incidents, places=places, existing=existing,
         buildings=buildings, districts=districts, only=only, spacing=spacing,
         site_spacing=site_spacing, seed=seed, quiet=quiet, out=out,
+        workers=workers, scheduler=scheduler,
     )  # fmt: skip
 
 
@@ -235,6 +256,8 @@ def cover(
     time_limit: TimeLimit = None,
     seed: Seed = DEFAULT_SEED,
     quiet: Quiet = False,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
 ) -> None:
     """Cheapest set of cameras covering every hot-spot street (or a required share)."""
     if scope not in ("hotspots", "all"):
@@ -245,6 +268,7 @@ def cover(
         quotas=None, streets=streets, incidents=incidents, places=places, existing=existing,
         buildings=buildings, districts=districts, only=only, spacing=spacing,
         site_spacing=site_spacing, seed=seed, quiet=quiet, out=out,
+        workers=workers, scheduler=scheduler,
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -157,6 +158,7 @@ def _build_model(
     existing_source: str,
     buildings: gpd.GeoDataFrame | None,
     progress: bool,
+    executor: Executor | None = None,
 ) -> _Model:
     candidates = city.candidates
     sites = candidate_sites_table(candidates)
@@ -175,14 +177,28 @@ def _build_model(
     occluders = None
     if buildings is not None and len(buildings):
         occluders = Occluders(buildings.geometry.values)
-    coverage = coverage_matrix(
-        sites.xy,
-        options,
-        SectorModel.from_catalog(request.catalog, request.level, crs_scale_factor(city.districts)),
-        shapely.get_coordinates(city.demand.geometry.values),
-        occluders=occluders,
-        progress=progress,
+    sector_model = SectorModel.from_catalog(
+        request.catalog, request.level, crs_scale_factor(city.districts)
     )
+    demand_xy = shapely.get_coordinates(city.demand.geometry.values)
+    if executor is None:
+        coverage = coverage_matrix(
+            sites.xy, options, sector_model, demand_xy, occluders=occluders, progress=progress
+        )
+    else:  # the same matrix, built in spatial tiles on the executor (planner.tiles)
+        from planner.tiles import tiled_coverage_matrix
+
+        footprints = None if buildings is None or occluders is None else buildings.geometry.values
+        coverage = tiled_coverage_matrix(
+            sites.xy,
+            options,
+            sector_model,
+            demand_xy,
+            executor,
+            footprints=footprints,
+            crs=str(city.districts.crs),
+            progress=progress,
+        )
     return _Model(
         sites=sites,
         options=options,
@@ -380,8 +396,13 @@ def plan_city(
     existing_source: str = "existing cameras",
     buildings: gpd.GeoDataFrame | None = None,
     progress: bool = False,
+    executor: Executor | None = None,
 ) -> Plan:
-    """Plan cameras for ``city``: options, coverage, optimisation, tables and summary."""
+    """Plan cameras for ``city``: options, coverage, optimisation, tables and summary.
+
+    With an ``executor`` (see ``safecity.executors``) the coverage matrix is built in
+    spatial tiles on it (local processes or a Dask cluster); the result is identical.
+    """
     request.check()
     clock = _Clock()
     n_sites = len(city.candidates)
@@ -392,7 +413,9 @@ def plan_city(
         )
     quotas = _district_quotas(city, request)
     with clock.step("options_and_coverage"):
-        model = _build_model(city, request, existing, existing_source, buildings, progress)
+        model = _build_model(
+            city, request, existing, existing_source, buildings, progress, executor
+        )
     with clock.step("solve"):
         solution, weights = _solve(model, city, request, quotas, progress)
     with clock.step("evaluate"):

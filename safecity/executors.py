@@ -68,10 +68,14 @@ class LocalExecutor(ProcessPoolExecutor):
     """A process pool of ``workers`` processes started by a forkserver.
 
     Forkserver: workers never inherit the parent's threads (progress bars, HTTP clients).
+    The forkserver imports the main module once, so each worker starts with it loaded
+    instead of importing the whole ``safecity`` command again.
     """
 
     def __init__(self, workers: int) -> None:
-        super().__init__(max_workers=workers, mp_context=mp.get_context("forkserver"))
+        context = mp.get_context("forkserver")
+        context.set_forkserver_preload(["__main__"])
+        super().__init__(max_workers=workers, mp_context=context)
         self.slots = workers
 
 
