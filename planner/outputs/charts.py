@@ -102,7 +102,7 @@ def write_curve(plan: Plan, path: Path) -> None:
         )
     ax.set_xlabel("new cameras (greedy order)")
     ax.set_ylabel("covered demand weight (% of total)")
-    ax.set_ylim(0, min(100.0, 1.15 * max(float(curve.max()), upper or 0.0)) or 1.0)
+    ax.set_ylim(0, min(101.0, 1.15 * max(float(curve.max()), upper or 0.0)) or 1.0)
     ax.set_xlim(0, max(len(curve) - 1, 1))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
