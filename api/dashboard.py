@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from api.models import AuditEntry, District
 
+STAMP_QUERY = select(func.max(AuditEntry.id))
 MAP_WIDTH = 1000.0
 SIMPLIFY_DEG = 0.0004  # about 40 m: invisible at dashboard scale, 10x fewer vertices
 
@@ -57,7 +58,7 @@ class ProgressCache:
     @staticmethod
     def stamp(session: Session) -> int | None:
         """The change stamp: id of the latest audit entry."""
-        return session.scalar(select(func.max(AuditEntry.id)))
+        return session.execute(STAMP_QUERY).scalar()
 
     def _fresh(self, key: tuple[str, str | None], stamp: int | None) -> _Entry | None:
         entry = self._entries.get(key)

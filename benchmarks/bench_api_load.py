@@ -450,6 +450,10 @@ def main() -> None:
         parser.error("--writes must be at most half of --sites (writes install planned sites)")
 
     print(
+        f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        "(other processes share these cores; compare ratios to the peer)"
+    )
+    print(
         f"bench_api_load: {args.workers} uvicorn worker(s), {args.concurrency} concurrent "
         f"client connections, {os.cpu_count()} CPU(s), client and server on this machine"
     )
@@ -479,6 +483,7 @@ def main() -> None:
             for result in results:
                 rate = len(result.latencies) / result.seconds
                 print(f"  {result.name:<42} {rate / ceiling:8.2f} x the hello peer")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

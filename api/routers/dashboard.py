@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.dashboard import PROGRESS_CACHE, district_map
+from api.db import Database
 from api.deps import API_PREFIX, DbSession
 from api.lookups import district_by_name
 from api.models import AssessmentRun, Score
@@ -83,23 +84,27 @@ def dashboard_page() -> FileResponse:
 
 
 @router.get(f"{API_PREFIX}/dashboard/progress", response_model=ProgressReport)
-def public_progress(request: Request, session: DbSession) -> Response:
+def public_progress(request: Request) -> Response:
     """Progress of every district and the city against the current period (public, cached
     until the next write, at most five seconds)."""
+    # The hottest read of the service: its own session instead of the DbSession dependency
+    # saves two thread-pool hops per request (sync dependencies each run in the pool).
+    db: Database = request.app.state.db
+    with db.session() as session:
 
-    def compute() -> bytes:
-        now = dt.datetime.now(dt.UTC)
-        period = period_for(session, now.date())
-        rows = rollout_counts(session, period=period)
-        report = ProgressReport(
-            period=period.name if period else None,
-            as_of=now,
-            city=progress_out(city_total(rows)),
-            districts=[progress_out(r) for r in rows],
-        )
-        return report.model_dump_json().encode()
+        def compute() -> bytes:
+            now = dt.datetime.now(dt.UTC)
+            period = period_for(session, now.date())
+            rows = rollout_counts(session, period=period)
+            report = ProgressReport(
+                period=period.name if period else None,
+                as_of=now,
+                city=progress_out(city_total(rows)),
+                districts=[progress_out(r) for r in rows],
+            )
+            return report.model_dump_json().encode()
 
-    body: bytes = PROGRESS_CACHE.get(session, (str(request.app.state.db.url), None), compute)
+        body: bytes = PROGRESS_CACHE.get(session, (db.url, None), compute)
     return Response(body, media_type="application/json")
 
 
