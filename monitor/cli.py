@@ -7,6 +7,8 @@ import logging
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +25,7 @@ from monitor.feeds import (
     describe_validation_error,
     feed_for_url,
     load_feeds,
+    load_feeds_from_api,
     redact_text,
 )
 from monitor.live import STATE_STYLE, render
@@ -165,16 +168,10 @@ def check(
         raise typer.Exit(1)
 
 
-def _load(feeds_file: Path, references: Path | None = None) -> list[Feed]:
-    """The registry's feeds; those without a reference take references/<camera_id>.png."""
-    try:
-        feeds = load_feeds(feeds_file)
-    except FeedError as exc:
-        raise _fail(str(exc)) from None
+def _with_references(feeds: list[Feed], references: Path | None) -> list[Feed]:
+    """Feeds without a reference take ``references/<camera_id>.png`` when it exists."""
     if references is None:
         return feeds
-    if not references.is_dir():
-        raise _fail(f"--references {references}: folder not found")
     return [
         f.model_copy(update={"reference": references / f"{f.camera_id}.png"})
         if f.reference is None and (references / f"{f.camera_id}.png").is_file()
@@ -183,9 +180,63 @@ def _load(feeds_file: Path, references: Path | None = None) -> list[Feed]:
     ]
 
 
+def _load(feeds_file: Path) -> list[Feed]:
+    try:
+        return load_feeds(feeds_file)
+    except FeedError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _feed_source(
+    feeds_file: Path | None,
+    api: str | None,
+    api_key: str | None,
+    district: str | None,
+    references: Path | None,
+) -> Callable[[], list[Feed]]:
+    """Loader of the current registry (file, or the API when no file is given)."""
+
+    def load() -> list[Feed]:
+        if feeds_file is not None:
+            feeds = load_feeds(feeds_file)
+        else:
+            assert api is not None and api_key is not None
+            feeds = load_feeds_from_api(api, api_key, district=district)
+        return _with_references(feeds, references)
+
+    return load
+
+
+def _refresher(
+    sweeper: Sweeper, load: Callable[[], list[Feed]], every_s: float
+) -> Callable[[SweepReport], None]:
+    """After a sweep, reload the registry if ``every_s`` passed (keep the old one on error)."""
+    log = logging.getLogger("monitor")
+    last = time.monotonic()
+
+    def refresh(_: SweepReport) -> None:
+        nonlocal last
+        if time.monotonic() - last < every_s:
+            return
+        last = time.monotonic()
+        try:
+            feeds = load()
+        except FeedError as exc:
+            log.warning("feed registry not refreshed: %s", exc)
+            return
+        if [f.camera_id for f in feeds] != [f.camera_id for f in sweeper.feeds]:
+            log.info("feed registry refreshed: %d feeds", len(feeds))
+        sweeper.feeds = feeds
+
+    return refresh
+
+
 @app.command()
 def run(
-    feeds_file: Annotated[Path, typer.Option("--feeds", help="Feed registry (CSV or YAML).")],
+    feeds_file: Annotated[
+        Path | None,
+        typer.Option("--feeds", help="Feed registry (CSV or YAML); without it: the API's."),
+    ] = None,
     interval: Annotated[float, typer.Option(help="Seconds between sweep starts.", min=0.5)] = 10.0,
     events: Annotated[
         Path | None, typer.Option(help="Append transition events here (JSONL).")
@@ -207,6 +258,12 @@ def run(
     references: Annotated[
         Path | None, typer.Option(help="Folder of <camera_id>.png from `monitor reference`.")
     ] = None,
+    district: Annotated[
+        str | None, typer.Option(help="With feeds from the API: only this district.")
+    ] = None,
+    feeds_refresh: Annotated[
+        float, typer.Option(help="Reload the registry every S seconds (new cameras).", min=1)
+    ] = 300.0,
     once: Annotated[bool, typer.Option("--once", help="One sweep, then exit.")] = False,
     max_sweeps: Annotated[int | None, typer.Option(help="Stop after N sweeps.", min=1)] = None,
     live: Annotated[bool, typer.Option(help="Live terminal view (default: on a TTY).")] = (
@@ -220,11 +277,23 @@ def run(
         typer.Option(help="Probe worker processes (default: enough for the interval).", min=1),
     ] = None,
 ) -> None:
-    """Sweep all feeds every INTERVAL seconds; publish state transitions and metrics."""
-    feeds = _load(feeds_file, references)
+    """Sweep all feeds every INTERVAL seconds; publish state transitions and metrics.
+
+    Feeds come from ``--feeds FILE`` or, without it, from the API (``GET /api/v1/feeds``
+    with ``--api`` and ``--api-key``); the registry is reloaded every ``--feeds-refresh``.
+    """
     api = api or get_settings().api_url
     if api and not api_key:
         raise _fail("--api needs --api-key (or SAFECITY_MONITOR_API_KEY)")
+    if feeds_file is None and not api:
+        raise _fail("give --feeds FILE, or --api URL --api-key K to read the feeds from the API")
+    if references is not None and not references.is_dir():
+        raise _fail(f"--references {references}: folder not found")
+    load = _feed_source(feeds_file, api, api_key, district, references)
+    try:
+        feeds = load()
+    except FeedError as exc:
+        raise _fail(str(exc)) from None
     state_dir = state_dir or get_settings().data_dir / "monitor"
     _setup_logging()
     log = logging.getLogger("monitor")
@@ -249,12 +318,19 @@ def run(
     try:
         with ProbePool(size, settings) as pool:
             sweeper = Sweeper(feeds, pool, book=book, sinks=sinks, stats=stats, state_dir=state_dir)
+            refresh = _refresher(sweeper, load, feeds_refresh)
             if live:
                 view = Live(get_renderable=lambda: render(book, stats), refresh_per_second=1)
                 with view:
-                    sweeper.run(interval, max_sweeps=sweeps, stop=stop)
+                    sweeper.run(interval, max_sweeps=sweeps, stop=stop, on_sweep=refresh)
             else:
-                sweeper.run(interval, max_sweeps=sweeps, stop=stop, on_sweep=_log_sweep(book))
+                report = _log_sweep(book)
+
+                def on_sweep(done: SweepReport) -> None:
+                    report(done)
+                    refresh(done)
+
+                sweeper.run(interval, max_sweeps=sweeps, stop=stop, on_sweep=on_sweep)
     except KeyboardInterrupt:
         log.info("interrupted; shutting down")
     finally:
@@ -266,7 +342,7 @@ def run(
         log.warning("%d event batches stay spooled in %s", api_sink.backlog(), api_sink.pending)
 
 
-def _log_sweep(book: StateBook) -> Any:
+def _log_sweep(book: StateBook) -> Callable[[SweepReport], None]:
     log = logging.getLogger("monitor")
 
     def on_sweep(report: SweepReport) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -167,6 +168,48 @@ def load_feeds(path: Path) -> list[Feed]:
         feeds.append(feed)
     if not feeds:
         raise FeedError(f"{path}: no feeds listed")
+    return feeds
+
+
+FEEDS_PATH = "/api/v1/feeds"
+API_FEED_KEYS = ("camera_id", "url", "district", "expected_fps")
+
+
+def load_feeds_from_api(
+    api_url: str, api_key: str, *, district: str | None = None, timeout_s: float = 30.0
+) -> list[Feed]:
+    """The registry as the API serves it (``GET /api/v1/feeds``: installed cameras with a
+    stream URL).  Fields the monitor does not know are ignored here (the API may grow);
+    a feed that fails validation raises :class:`FeedError` naming it."""
+    endpoint = api_url.rstrip("/") + FEEDS_PATH
+    params = {"district": district} if district else None
+    try:
+        response = httpx.get(
+            endpoint, params=params, headers={"X-API-Key": api_key}, timeout=timeout_s
+        )
+    except httpx.HTTPError as exc:
+        raise FeedError(f"{redact_url(endpoint)}: cannot fetch feeds: {exc}") from None
+    if not response.is_success:
+        raise FeedError(
+            f"{redact_url(endpoint)}: API answered {response.status_code}: {response.text[:200]}"
+        )
+    try:
+        rows = response.json()
+    except ValueError:
+        rows = None
+    if not isinstance(rows, list):
+        raise FeedError(f"{redact_url(endpoint)}: expected a JSON list of feeds")
+    feeds = []
+    for number, row in enumerate(rows, start=1):
+        known = {
+            k: row[k] for k in API_FEED_KEYS if isinstance(row, dict) and row.get(k) is not None
+        }
+        try:
+            feeds.append(Feed.model_validate(known))
+        except ValidationError as exc:
+            raise FeedError(
+                f"{redact_url(endpoint)}: feed {number}: {describe_validation_error(exc)}"
+            ) from None
     return feeds
 
 

@@ -122,3 +122,7 @@ def test_bad_input_is_one_clear_line_and_exit_2(tmp_path: Path):
     assert "pw@" not in result.output
     result = invoke("monitor", "run", "--feeds", str(tmp_path / "nope.csv"), "--once")
     assert result.exit_code == 2 and "registry file not found" in result.output
+    result = invoke("monitor", "run", "--once")
+    assert result.exit_code == 2 and "give --feeds FILE, or --api URL" in result.output
+    result = invoke("monitor", "run", "--api", "http://127.0.0.1:9", "--once")
+    assert result.exit_code == 2 and "--api needs --api-key" in result.output

@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI, Header, HTTPException
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.feeds import DISTRICTS
+from monitor.feeds import DISTRICTS, FeedError, load_feeds_from_api
 from monitor.probe import ProbeResult
 from monitor.sinks.api import ApiSink
 from monitor.sinks.jsonl import JsonlSink
@@ -43,13 +43,24 @@ def make_events(n: int, start: int = 0) -> list[TransitionEvent]:
 
 
 class IngestApi:
-    """A minimal real ingest endpoint (FastAPI under uvicorn) following the API contract."""
+    """A minimal real API (FastAPI under uvicorn) with the two endpoints of the contract the
+    monitor uses: transition ingest and the feed registry."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, feeds: list[dict[str, Any]] | None = None) -> None:
         self.port = port
         self.received: list[str] = []
         self.seen: set[str] = set()
+        self.feed_queries: list[str | None] = []
         app = FastAPI()
+
+        @app.get("/api/v1/feeds")
+        def list_feeds(
+            district: str | None = None, x_api_key: str = Header(default="")
+        ) -> list[dict[str, Any]]:
+            if x_api_key != API_KEY:
+                raise HTTPException(401, "bad key")
+            self.feed_queries.append(district)
+            return [f for f in feeds or [] if district in (None, f["district"])]
 
         @app.post("/api/v1/health/transitions")
         def ingest(body: dict[str, Any], x_api_key: str = Header(default="")) -> dict[str, int]:
@@ -123,6 +134,31 @@ def test_spool_is_replayed_after_restart_and_wrong_key_keeps_events(tmp_path: Pa
         assert restarted.flush(5.0)
         restarted.close()
     assert sorted(api.received) == sorted(e.event_id for e in events)
+
+
+def test_feeds_come_from_the_api_registry():
+    port = free_port()
+    rows = [
+        {"camera_id": "FT-1", "url": "rtsp://u:pw@10.0.0.1/a", "district": "Futian",
+         "expected_fps": 25.0, "installed_at": "2026-01-01"},
+        {"camera_id": "NS-1", "url": "http://10.0.0.2/b.ts", "district": "Nanshan",
+         "expected_fps": None},
+    ]  # fmt: skip
+    with IngestApi(port, rows) as api:
+        base = f"http://127.0.0.1:{port}"
+        feeds = load_feeds_from_api(base, API_KEY)
+        futian = load_feeds_from_api(base, API_KEY, district="Futian")
+        with pytest.raises(FeedError, match="API answered 401"):
+            load_feeds_from_api(base, "wrong")
+        rows.append({"camera_id": "bad id!", "url": "rtsp://h/x", "district": "Futian"})
+        with pytest.raises(FeedError, match=r"feed 3: field 'camera_id' value 'bad id!'"):
+            load_feeds_from_api(base, API_KEY)
+    assert [(f.camera_id, f.expected_fps) for f in feeds] == [("FT-1", 25.0), ("NS-1", None)]
+    assert feeds[0].safe_url == "rtsp://***@10.0.0.1/a"
+    assert [f.camera_id for f in futian] == ["FT-1"]
+    assert api.feed_queries == [None, "Futian", None]
+    with pytest.raises(FeedError, match="cannot fetch feeds"):
+        load_feeds_from_api(f"http://127.0.0.1:{free_port()}", API_KEY, timeout_s=2)
 
 
 def _result(camera_id: str, district: str, reasons: list[str], duration: float) -> ProbeResult:
