@@ -141,7 +141,7 @@ def existing_options(
         src, nearest = tree.query_nearest(shapely.points(xy[aim]), return_distance=False)
         d = demand_xy[nearest] - xy[aim][src]
         heading[np.flatnonzero(aim)[src]] = np.degrees(np.arctan2(d[:, 0], d[:, 1])) % 360.0
-        heading[np.isnan(heading) & ~omni] = 0.0
+    heading[np.isnan(heading) & ~omni] = 0.0  # no demand at all: any heading will do
     n = len(existing)
     sites = Sites(
         xy=xy,
