@@ -41,6 +41,7 @@ from api.seed import seed_districts
 from safecity.settings import Settings
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+SEEDED = (District, User, ApiKey)  # tables restored (same ids) before each PostgreSQL test
 TEST_SECRET = "safecity-api-test-secret-0123456789abcdef"
 PASSWORD = "correct horse battery staple"
 # role name used in tests -> (role, district or None, credential kind)
@@ -102,7 +103,7 @@ def _fill(url: str, districts: gpd.GeoDataFrame, template: Template) -> None:
                 )
                 template.keys[name] = key
         session.commit()
-        for model in (User, ApiKey):
+        for model in SEEDED:
             table = model.__table__
             template.seed_rows[table.name] = [
                 dict(row._mapping) for row in session.execute(sa.select(table))
@@ -111,16 +112,17 @@ def _fill(url: str, districts: gpd.GeoDataFrame, template: Template) -> None:
 
 
 def _reset(url: str, template: Template) -> None:
-    """Empty every table but districts, then restore the test principals (same ids)."""
+    """Empty every table (migrating first if a test dropped them), then restore the
+    districts and test principals with their ids."""
     db = Database(url)
-    keep = {"districts"}
-    names = ", ".join(t.name for t in Base.metadata.sorted_tables if t.name not in keep)
+    if not sa.inspect(db.engine).has_table("districts"):
+        upgrade(db)
+    names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with db.engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        for model in (User, ApiKey):
-            conn.execute(sa.insert(model.__table__), template.seed_rows[model.__tablename__])
-        for model in (User, ApiKey):
+        for model in SEEDED:
             table = model.__tablename__
+            conn.execute(sa.insert(model.__table__), template.seed_rows[table])
             conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT max(id) FROM {table}))"
@@ -185,24 +187,6 @@ def fresh_url(template: Template, folder: Path) -> str:
 def db_url(template: Template, tmp_path: Path) -> str:
     """URL of a fresh database for this test (SQLite copy / emptied PostgreSQL database)."""
     return fresh_url(template, tmp_path)
-
-
-@pytest.fixture
-def empty_db_url(template: Template, tmp_path: Path) -> Iterator[str]:
-    """URL of a brand-new empty database on the test's backend (for migration tests)."""
-    if template.backend == "sqlite":
-        yield f"sqlite:///{tmp_path}/empty.db"
-        return
-    name = f"safecity_empty_{uuid.uuid4().hex[:10]}"
-    admin = _admin_engine()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def settings_for(db_url: str) -> Settings:

@@ -22,17 +22,16 @@ from api.models import Base
 from safecity.cli import app as safecity_cli
 
 
-def test_migrations_match_models_and_downgrade_cleanly(empty_db_url):
-    db = Database(empty_db_url)
+def test_migrations_match_models_and_downgrade_cleanly(db_url):
+    db = Database(db_url)
     try:
-        upgrade(db)
-        with db.engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
         downgrade(db, "base")
         tables = set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
         assert tables == set()
         upgrade(db)
         assert set(sa.inspect(db.engine).get_table_names()) >= set(Base.metadata.tables)
+        with db.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         db.dispose()
 
