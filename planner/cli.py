@@ -236,8 +236,12 @@ def plan(
 def cover(
     out: Out,
     required: Annotated[
-        float, typer.Option(help="Fraction of the coverable demand weight to cover.")
-    ] = 1.0,
+        float,
+        typer.Option(
+            help="Fraction of the coverable demand weight to cover (1.0 can be out of reach: "
+            "a point seen only from a site that must face elsewhere)."
+        ),
+    ] = 0.99,
     scope: Annotated[
         str, typer.Option(help="Demand to cover: 'hotspots' (hot-spot streets) or 'all'.")
     ] = "hotspots",
