@@ -40,12 +40,13 @@ test: venv system-deps media services lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 	MAX_TIME=60 bash scripts/api-schemathesis.sh
 
-# Plans a demo-sized rollout on the built-in city (about 1-3 minutes on 2 cores) and prints
-# the per-district table; the plan's full 200,000 is `safecity plan --target 200000 --out ...`.
+# The whole chain (scripts/demo.sh): plans a demo-sized rollout on the built-in city (the
+# plan's full 200,000 is `safecity plan --target 200000 --out ...`), imports it into a local
+# API database, sweeps local test streams with the monitor, runs an assessment, and writes
+# plan map, district table and assessment bulletin to out/ (a few minutes on 2 cores).
 DEMO_TARGET ?= 20000
-demo: venv
-	$(VENV)/bin/safecity geodata summary
-	$(VENV)/bin/safecity plan --target $(DEMO_TARGET) --out out/plan
+demo: venv media
+	DEMO_TARGET=$(DEMO_TARGET) OUT=out VENV=$(VENV) bash scripts/demo.sh
 
 benchmarks: venv system-deps media services
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
