@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from api.cache import CommitCache
 from api.config import ApiSettings, get_api_settings
 from api.db import Database
 from api.deps import API_PREFIX
@@ -55,8 +56,10 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.api_settings = api_settings
-    app.state.rollout_cache = RolloutCache(api_settings.progress_cache_seconds)
-    db.on_commit(app.state.rollout_cache.invalidate)
+    app.state.rollout_cache = RolloutCache(api_settings.cache_seconds)
+    app.state.principal_cache = CommitCache(api_settings.cache_seconds)
+    for cache in (app.state.rollout_cache, app.state.principal_cache):
+        db.on_commit(cache.invalidate)
     app.state.metrics = ApiMetrics(db, app.state.rollout_cache)
     install_problem_handlers(app)
     _document_problems_in_openapi(app)

@@ -21,8 +21,10 @@ class ApiSettings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     max_page_size: int = Field(default=1000, gt=0)
     max_batch_events: int = Field(default=10_000, gt=0, description="Health events per POST.")
-    progress_cache_seconds: float = Field(
-        default=2.0, ge=0, description="Max age of cached progress figures (0 = no cache)."
+    cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="Max age of cached progress figures and credential lookups (0 = off).",
     )
 
 

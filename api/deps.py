@@ -2,11 +2,13 @@
 
 Endpoints declare what they need in their signature, e.g. ``session: WriteSession`` and
 ``who: AdminPrincipal``; scopes come from ``security.ROLE_SCOPES``. Anonymous callers get
-401, callers lacking a scope 403, both as problem documents.
+401, callers lacking a scope 403, both as problem documents. Dependencies without I/O are
+``async`` so they run on the event loop instead of costing a threadpool round trip.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -15,6 +17,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.cache import CommitCache
 from api.config import ApiSettings
 from api.db import Database
 from api.models import ApiKey, Role, User
@@ -37,25 +40,25 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, scopes=SCOPES, auto_err
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     """The app's database (created by the app factory)."""
     db: Database = request.app.state.db
     return db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The shared settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_api_settings(request: Request) -> ApiSettings:
+async def get_api_settings(request: Request) -> ApiSettings:
     """The API settings the app was built with."""
     api_settings: ApiSettings = request.app.state.api_settings
     return api_settings
 
 
-def get_rollout_cache(request: Request) -> RolloutCache:
+async def get_rollout_cache(request: Request) -> RolloutCache:
     """The app's cache of progress figures."""
     cache: RolloutCache = request.app.state.rollout_cache
     return cache
@@ -106,6 +109,7 @@ def _user_principal(session: Session, token: str, settings: Settings) -> Princip
         district_id=user.district_id,
         district=user.district.name if user.district else None,
         user_id=user.id,
+        extra={"exp": claims["exp"]},
     )
 
 
@@ -125,6 +129,7 @@ def _key_principal(session: Session, key: str) -> Principal:
 
 
 def optional_principal(
+    request: Request,
     db: DatabaseDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
@@ -132,22 +137,32 @@ def optional_principal(
 ) -> Principal | None:
     """The caller if credentials were sent (bad credentials are still a 401), else None.
 
-    Uses its own short session, released before the endpoint's session is opened (declare
-    the principal parameter before the session one), so a request holds one connection.
+    Lookups are cached until the next commit (``api.cache``); a token's expiry is checked
+    on every hit. Uses its own short session, released before the endpoint's session is
+    opened (declare the principal parameter first), so a request holds one connection.
     """
     if not api_key and not token:
         return None
-    with db.session() as session:
-        if api_key:
-            return _key_principal(session, api_key)
-        assert token is not None
-        return _user_principal(session, token, settings)
+    cache: CommitCache[Principal] = request.app.state.principal_cache
+
+    def look_up() -> Principal:
+        with db.session() as session:
+            if api_key:
+                return _key_principal(session, api_key)
+            assert token is not None
+            return _user_principal(session, token, settings)
+
+    principal = cache.get(("key", api_key) if api_key else ("token", token), look_up)
+    expires = principal.extra.get("exp")
+    if expires is not None and time.time() >= expires:
+        return look_up()  # raises the "expired" 401
+    return principal
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 
 
-def authenticate(security_scopes: SecurityScopes, principal: OptionalPrincipal) -> Principal:
+async def authenticate(security_scopes: SecurityScopes, principal: OptionalPrincipal) -> Principal:
     """The caller, who must hold every scope the endpoint declares."""
     if principal is None:
         raise _unauthorized("log in (Bearer token) or send an X-API-Key header")
@@ -171,7 +186,7 @@ AssessPrincipal = Annotated[Principal, Security(authenticate, scopes=["assess"])
 AuditPrincipal = Annotated[Principal, Security(authenticate, scopes=["audit"])]
 
 
-def request_id(request: Request) -> str | None:
+async def request_id(request: Request) -> str | None:
     """The id of the current request (``X-Request-ID``), for the audit log."""
     value: str | None = request.state.request_id
     return value

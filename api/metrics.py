@@ -15,7 +15,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from api.db import Database
-from api.progress import RolloutCache, period_for
+from api.progress import RolloutCache
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
@@ -45,7 +45,7 @@ class RolloutCollector(Collector):
             labels=["district"],
         )
         with self.db.session() as session:
-            period = period_for(session, dt.datetime.now(dt.UTC).date())
+            period = self.cache.current_period(session, dt.datetime.now(dt.UTC).date())
             for row in self.cache.get(session, period):
                 sites.add_metric([row.district, "planned"], row.pending)
                 sites.add_metric([row.district, "installed"], row.installed)

@@ -8,13 +8,12 @@ collector and the assessment. ``online`` counts installed sites whose latest fee
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.cache import CommitCache
 from api.models import (
     AssessmentPeriod,
     CameraHealth,
@@ -132,40 +131,26 @@ def rollout_counts(
 
 
 class RolloutCache:
-    """Recent ``rollout_counts`` per period, for reads that come far more often than writes.
-
-    Entries expire after ``ttl`` seconds and are dropped at every commit of this process
-    (``invalidate`` is wired to the session factories' ``after_commit``), so a client sees
-    its own writes at once; other processes' writes show within ``ttl``. A result computed
-    while a commit happened is not stored (generation check).
-    """
+    """Cached ``rollout_counts`` and current-period lookups (see ``api.cache``): progress
+    is read far more often than written."""
 
     def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._entries: dict[int | None, tuple[float, int, list[DistrictCounts]]] = {}
-        self._generation = 0
-        self._lock = threading.Lock()
+        self.store: CommitCache[object] = CommitCache(ttl)
 
     def invalidate(self, *_args: object) -> None:
-        """Forget everything (called after every commit)."""
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
+        """Forget everything (wired to ``after_commit``)."""
+        self.store.invalidate()
+
+    def current_period(self, session: Session, day: dt.date) -> AssessmentPeriod | None:
+        """``period_for(day)``, cached (the row is detached: read its columns only)."""
+        period = self.store.get(("period", day), lambda: period_for(session, day))
+        return period if isinstance(period, AssessmentPeriod) else None
 
     def get(self, session: Session, period: AssessmentPeriod | None) -> list[DistrictCounts]:
-        """Counts for ``period`` (copies: callers may not change the cached rows)."""
-        key = period.id if period is not None else None
-        now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-            generation = self._generation
-        if hit is not None and now - hit[0] < self.ttl and hit[1] == generation:
-            rows = hit[2]
-        else:
-            rows = rollout_counts(session, period=period)
-            with self._lock:
-                if generation == self._generation:
-                    self._entries[key] = (now, generation, rows)
+        """Counts for ``period`` (copies: callers may change them freely)."""
+        key = ("counts", period.id if period is not None else None)
+        rows = self.store.get(key, lambda: rollout_counts(session, period=period))
+        assert isinstance(rows, list)
         return [replace(r, states=dict(r.states)) for r in rows]
 
 

@@ -12,7 +12,7 @@ from api.deps import API_PREFIX, DbSession, ReadPrincipal, RolloutCacheDep
 from api.lookups import district_by_name, period_by_name
 from api.models import AssessmentPeriod
 from api.problems import PROBLEM_RESPONSES
-from api.progress import DistrictCounts, city_total, period_for
+from api.progress import DistrictCounts, city_total
 from api.snapshots import trend
 
 router = APIRouter(
@@ -77,7 +77,7 @@ def read_progress(
     """All districts and the city; targets of ``period`` (default: the current one)."""
     now = dt.datetime.now(dt.UTC)
     chosen: AssessmentPeriod | None = (
-        period_by_name(session, period) if period else period_for(session, now.date())
+        period_by_name(session, period) if period else cache.current_period(session, now.date())
     )
     rows = cache.get(session, chosen)
     return ProgressReport(
@@ -116,6 +116,6 @@ def read_district_progress(
     chosen = (
         period_by_name(session, period)
         if period
-        else period_for(session, dt.datetime.now(dt.UTC).date())
+        else cache.current_period(session, dt.datetime.now(dt.UTC).date())
     )
     return progress_out(next(r for r in cache.get(session, chosen) if r.district == found.name))
