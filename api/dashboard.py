@@ -1,15 +1,6 @@
-"""Data behind the public dashboard: cached progress aggregates and the SVG district map.
+"""The public dashboard's district map: SVG paths built from the stored geometries.
 
-Progress cache: computing the figures is a grouped query over every site (tens of ms at
-city scale), while reading them is what every dashboard does every few seconds. Every
-write that changes figures (reports, health ingest, plan import, targets) records an audit
-entry in its own transaction, so ``max(audit_log.id)`` is a change stamp that costs one
-index lookup: a cached report is served while the stamp is unchanged and it is younger
-than ``max_age_s`` (5 s). The age bound also covers PostgreSQL transactions that commit out of
-id order (their change would otherwise hide behind an already-seen stamp). The check reads
-the database, so it is right across uvicorn worker processes without any messaging.
-
-Map: district geometries (WGS84) are simplified and projected server-side to SVG path
+District geometries (WGS84) are simplified and projected server-side to SVG path
 strings (equirectangular with the cosine of the mean latitude, north up), so the browser
 needs no map library and no tiles.
 """
@@ -17,72 +8,17 @@ needs no map library and no tiles.
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import AuditEntry, District
+from api.models import District
 
-STAMP_QUERY = select(func.max(AuditEntry.id))
 MAP_WIDTH = 1000.0
 SIMPLIFY_DEG = 0.0004  # about 40 m: invisible at dashboard scale, 10x fewer vertices
-
-
-@dataclass
-class _Entry:
-    stamp: int | None
-    made_at: float
-    value: Any
-
-
-class ProgressCache:
-    """Per-key cached values, valid while the audit stamp is unchanged and young enough.
-
-    Single flight: when a value is stale, one thread recomputes it while the others
-    wait for that result instead of running the same expensive query in parallel.
-    """
-
-    def __init__(self, max_age_s: float = 5.0) -> None:
-        self.max_age_s = max_age_s
-        self._entries: dict[tuple[str, str | None], _Entry] = {}
-        self._locks: dict[tuple[str, str | None], threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    @staticmethod
-    def stamp(session: Session) -> int | None:
-        """The change stamp: id of the latest audit entry."""
-        return session.execute(STAMP_QUERY).scalar()
-
-    def _fresh(self, key: tuple[str, str | None], stamp: int | None) -> _Entry | None:
-        entry = self._entries.get(key)
-        if entry is None or entry.stamp != stamp:
-            return None
-        return entry if time.monotonic() - entry.made_at < self.max_age_s else None
-
-    def get(self, session: Session, key: tuple[str, str | None], compute: Callable[[], Any]) -> Any:
-        """The cached value of ``key`` or a freshly computed one."""
-        stamp = self.stamp(session)
-        entry = self._fresh(key, stamp)
-        if entry is not None:
-            return entry.value
-        with self._guard:
-            lock = self._locks.setdefault(key, threading.Lock())
-        with lock:
-            entry = self._fresh(key, stamp)  # computed by another thread meanwhile
-            if entry is None:
-                entry = _Entry(stamp, time.monotonic(), compute())
-                self._entries[key] = entry
-        return entry.value
-
-
-PROGRESS_CACHE = ProgressCache()
 
 
 def _ring_path(xy: np.ndarray) -> str:

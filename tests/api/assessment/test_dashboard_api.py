@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import re
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from api.dashboard import ProgressCache, svg_map
+from api.dashboard import svg_map
 
 SQUARE = '{"type":"Polygon","coordinates":[[[114,22],[114.1,22],[114.1,22.1],[114,22.1],[114,22]]]}'
 HOLED = (
@@ -33,37 +31,6 @@ def test_svg_map_projects_north_up_and_keeps_holes():
     assert 0 < a["label_x"] < 250 and b["label_x"] > 500
 
 
-def test_cache_serves_until_the_stamp_changes_or_it_ages(monkeypatch):
-    stamps = iter([1, 1, 2, 2, 2])
-    monkeypatch.setattr(ProgressCache, "stamp", staticmethod(lambda session: next(stamps)))
-    cache = ProgressCache(max_age_s=60)
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return len(calls)
-
-    assert [cache.get(None, ("db", None), compute) for _ in range(3)] == [1, 1, 2]
-    cache.max_age_s = 0.0
-    assert cache.get(None, ("db", None), compute) == 3  # aged out, same stamp
-    assert cache.get(None, ("other", None), compute) == 4  # separate key
-
-
-def test_cache_computes_once_for_concurrent_readers(monkeypatch):
-    monkeypatch.setattr(ProgressCache, "stamp", staticmethod(lambda session: 7))
-    cache = ProgressCache()
-    calls = []
-
-    def slow():
-        calls.append(1)
-        time.sleep(0.2)
-        return "report"
-
-    with ThreadPoolExecutor(8) as pool:
-        got = list(pool.map(lambda _: cache.get(None, ("db", None), slow), range(8)))
-    assert got == ["report"] * 8 and len(calls) == 1
-
-
 def test_public_progress_map_and_detail(client, auth, rollout, report_installed):
     state = rollout({"Futian": (10, 4, 3), "Nanshan": (5, 5, 0)})
     progress = client.get("/api/v1/dashboard/progress")  # no credentials
@@ -77,7 +44,7 @@ def test_public_progress_map_and_detail(client, auth, rollout, report_installed)
     assert body["city"]["installed"] == 9
     assert "camera_id" not in progress.text and "lon" not in progress.text
 
-    # a write is visible on the next read (the cache is invalidated by the audit stamp)
+    # a write is visible on the next read (commits invalidate the rollout cache)
     report_installed(auth["reporter"], "Futian", state.planned["Futian"][4:6])
     again = client.get("/api/v1/dashboard/progress").json()
     assert {d["district"]: d["installed"] for d in again["districts"]}["Futian"] == 6
