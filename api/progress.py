@@ -87,10 +87,12 @@ def rollout_counts(
     *,
     period: AssessmentPeriod | None = None,
     district_ids: list[int] | None = None,
+    with_targets: bool = True,
 ) -> list[DistrictCounts]:
-    """Figures per district, ordered by district name; targets of ``period`` (default:
-    the period containing today)."""
-    period = period or period_for(session, dt.datetime.now(dt.UTC).date())
+    """Figures per district, ordered by district name, with the targets of ``period``
+    (default: the period containing today); ``with_targets=False`` leaves targets at 0."""
+    if with_targets and period is None:
+        period = period_for(session, dt.datetime.now(dt.UTC).date())
     districts = session.execute(select(District.id, District.name).order_by(District.name)).all()
     wanted = set(district_ids) if district_ids is not None else None
     by_id = {

@@ -1,8 +1,8 @@
 """Daily progress snapshots (online counts over time) and the trend built from history.
 
 Installed counts per day come straight from ``camera_sites.installed_at`` (exact); the
-online count of a day is the last snapshot written that day (every report and health
-ingest writes one for the districts it touched), carried forward over quiet days.
+online count of a day is the last snapshot written that day (every health ingest writes
+one for the districts whose camera states changed), carried forward over quiet days.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def record_snapshots(session: Session, district_ids: list[int]) -> None:
         }
         for d_id, counts in zip(
             sorted(district_ids),
-            rollout_counts(session, district_ids=sorted(district_ids)),
+            rollout_counts(session, district_ids=sorted(district_ids), with_targets=False),
             strict=True,
         )
     ]

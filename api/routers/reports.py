@@ -28,7 +28,6 @@ from api.models import District, InstallationReport, OwnerType, utcnow
 from api.problems import PROBLEM_RESPONSES, ApiProblem
 from api.schemas import CameraId, Count, DistrictName, Lat, Lon, Page, StrictModel
 from api.security import Principal
-from api.snapshots import record_snapshots
 
 router = APIRouter(
     prefix=API_PREFIX,
@@ -188,7 +187,6 @@ def _apply_report(
         district=district.name,
         request_id=rid,
     )
-    record_snapshots(session, [district.id])
     return result
 
 
@@ -255,7 +253,6 @@ def put_cumulative(
         district=district.name,
         request_id=rid,
     )
-    record_snapshots(session, [district.id])
     session.commit()
     return CumulativeOut(
         district=district.name, installed=body.installed, newly_installed=report.installed
