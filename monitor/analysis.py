@@ -115,12 +115,8 @@ class WindowMetrics:
     @classmethod
     def from_dict(cls, data: dict[str, float | None]) -> WindowMetrics:
         """Inverse of :meth:`as_dict` (missing or ``None`` values become ``nan``)."""
-        return cls(
-            **{
-                f.name: math.nan if data.get(f.name) is None else float(data[f.name])  # type: ignore[arg-type]
-                for f in fields(cls)
-            }
-        )
+        values = {f.name: data.get(f.name) for f in fields(cls)}
+        return cls(**{k: math.nan if v is None else float(v) for k, v in values.items()})
 
 
 @dataclass(frozen=True)

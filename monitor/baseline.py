@@ -125,5 +125,5 @@ class Baseline:
                 samples=samples,
                 reference=reference,
             )
-        except (TypeError, AttributeError, ValueError, base64.binascii.Error) as exc:  # type: ignore[attr-defined]
+        except (TypeError, AttributeError, ValueError) as exc:  # binascii.Error is a ValueError
             raise ValueError(f"malformed baseline dict: {exc}") from exc

@@ -177,12 +177,8 @@ def read_frames(
         raise ValueError(f"cannot open video {src}")
     try:
         fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-        start = round(start_s * fps)
-        if start and not (cap.set(cv2.CAP_PROP_POS_FRAMES, start) and cap.grab()):
-            cap.release()  # this container cannot seek: decode up to the start instead
-            cap = cv2.VideoCapture(str(src))
-            for _ in range(start):
-                cap.grab()
+        if start_s > 0:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, round(start_s * fps))
         frames: Frames = []
         for _ in range(max(1, round(duration_s * fps))):
             ok, frame = cap.read()
