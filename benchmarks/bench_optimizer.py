@@ -9,7 +9,7 @@ weight of each, our share of the exact optimum (HiGHS ILP) where that is known, 
 our proven upper bound (LP, or Lagrangian/online at city scale), plain greedy's share for
 comparison, and peak resident memory during our solve.
 
-Run: ``.venv/bin/python benchmarks/bench_optimizer.py [--quick] [--max-size N]``
+Run: ``.venv/bin/python benchmarks/bench_optimizer.py [--quick] [--min-size N] [--max-size N]``
 (``--quick``: sizes up to 10,000 demand points, spopt only at 2,000).
 """
 
@@ -167,6 +167,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="sizes up to 10,000 demand points")
     parser.add_argument("--max-size", type=int, default=SIZES[-1][0], help="largest demand count")
+    parser.add_argument("--min-size", type=int, default=0, help="smallest demand count")
     parser.add_argument("--spopt-max-size", type=int, default=10_000, help="largest size for spopt")
     parser.add_argument(
         "--spopt-cap", type=float, default=180.0, help="seconds before spopt is stopped"
@@ -177,7 +178,7 @@ def main() -> None:
         args.max_size = min(args.max_size, 10_000)
         args.spopt_max_size = min(args.spopt_max_size, 2_000)
     for n, m, k in SIZES:
-        if n <= args.max_size:
+        if args.min_size <= n <= args.max_size:
             bench_size(n, m, k, args)
 
 

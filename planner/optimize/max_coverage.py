@@ -166,7 +166,7 @@ class MaxCoverage:
             if lp is not None:
                 found["lp"] = lp
         elif self.bound in ("lagrangian", "auto") and fixed_state is not None:
-            seconds = left if left is not None else max(3.0, 1.5 * greedy_seconds)
+            seconds = left if left is not None else max(3.0, greedy_seconds)
             found["lagrangian"] = lagrangian_bound(p, fixed_state, state.total, seconds=seconds)
         method = min(found, key=lambda m: found[m])
         return found[method], method
