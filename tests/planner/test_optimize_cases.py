@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from planner import MaxCoverage, PlannerInputError
+from planner import ExactMaxCoverage, MaxCoverage, PlannerInputError
 
 
 def street(*spans: tuple[int, int], n: int = 10) -> sp.csc_array:
@@ -132,3 +132,28 @@ def test_bad_input_names_the_problem(kwargs, message):
     with pytest.raises(PlannerInputError) as err:
         MaxCoverage(cov, w, **args)
     assert message in str(err.value)
+
+
+def test_exact_solver_finds_what_greedy_misses():
+    # greedy takes the big middle option first and then needs both ends anyway
+    cov = street((2, 7), (0, 4), (5, 9))
+    greedy = MaxCoverage(cov, np.ones(10), k=2, local_search=False, bound="none").solve()
+    assert greedy.chosen[0] == 0 and greedy.covered_weight == 8.0
+    exact = ExactMaxCoverage(cov, np.ones(10), k=2).solve()
+    assert sorted(exact.chosen.tolist()) == [1, 2]
+    assert exact.covered_weight == 10.0 and exact.status == "optimal"
+    searched = MaxCoverage(cov, np.ones(10), k=2, bound="lp").solve()
+    assert searched.covered_weight == 10.0 and searched.status == "optimal"
+
+
+def test_time_limit_and_progress_still_give_a_feasible_plan():
+    rng = np.random.default_rng(3)
+    cov = sp.random(3000, 600, density=0.01, random_state=3, format="csc")
+    sol = MaxCoverage(
+        cov, rng.random(3000), k=100, site_of=np.arange(600) // 2, time_limit=5.0, progress=True
+    ).solve()
+    assert 0 < sol.chosen.size <= 100
+    assert np.unique(sol.chosen // 2).size == sol.chosen.size
+    assert sol.timings["total"] < 10.0
+    assert sol.upper_bound is not None and sol.upper_bound >= sol.covered_weight
+    assert sol.as_dict()["n_chosen"] == sol.chosen.size
