@@ -30,6 +30,7 @@ from monitor.feeds import (
 )
 from monitor.live import STATE_STYLE, render
 from monitor.probe import ProbeJob, ProbeResult
+from monitor.sharded_run import run_sharded
 from monitor.simulate_cli import simulate
 from monitor.sinks import EventSink
 from monitor.sinks.api import ApiSink
@@ -38,6 +39,7 @@ from monitor.sinks.prometheus import SweepStats, serve_metrics
 from monitor.state import StateBook, classify
 from monitor.sweep import Sweeper, SweepReport, suggested_workers
 from monitor.workers import ProbePool
+from safecity.executors import ExecutorError, scheduler_address
 from safecity.settings import get_settings
 
 app = typer.Typer(
@@ -276,6 +278,16 @@ def run(
         int | None,
         typer.Option(help="Probe worker processes (default: enough for the interval).", min=1),
     ] = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            help="Split cameras into N shards, one long task each (--workers: per shard).", min=1
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Run the shards on this Dask scheduler, e.g. tcp://10.0.0.5:8786."),
+    ] = None,
 ) -> None:
     """Sweep all feeds every INTERVAL seconds; publish state transitions and metrics.
 
@@ -296,6 +308,20 @@ def run(
         raise _fail(str(exc)) from None
     state_dir = state_dir or get_settings().data_dir / "monitor"
     _setup_logging()
+    try:
+        sharded = shards is not None or scheduler_address(scheduler) is not None
+    except ExecutorError as exc:
+        raise _fail(str(exc)) from None
+    if sharded:  # monitor.sharded_run: shards on a local pool or a Dask cluster
+        if not api or events is not None or metrics_port is not None:
+            raise _fail("--shards/--scheduler push to --api only (no --events, --metrics-port)")
+        run_sharded(
+            feeds, shards=shards, workers=workers, scheduler=scheduler,
+            settings=_settings(window, open_timeout, read_timeout), interval_s=interval,
+            sweeps=1 if once else max_sweeps, api=api, api_key=api_key or "",
+            state_dir=state_dir,
+        )  # fmt: skip
+        return
     log = logging.getLogger("monitor")
     book, stats = StateBook(), SweepStats()
     sinks: list[EventSink] = []

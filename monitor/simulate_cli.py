@@ -22,8 +22,9 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _table(summaries: list[ShardSummary], wall_s: float) -> Table:
-    table = Table(title="virtual fleet, by shard", title_justify="left")
+def shard_table(summaries: list[ShardSummary], wall_s: float) -> Table:
+    """Per-shard figures and totals of a sharded run."""
+    table = Table(title="cameras by shard", title_justify="left")
     for head in ("shard", "cameras", "sweeps", "evaluations", "eval/s (CPU)", "events",
                  "starts", "checkpoint s", "max lag s", "peak RSS MB", "spooled"):  # fmt: skip
         table.add_column(head, justify="right")
@@ -132,7 +133,7 @@ def simulate(
             on_done=lambda s: status.update(f"shard {s.shard} done ({s.events:,} events)"),
         )
     wall = time.perf_counter() - began
-    console.print(_table(summaries, wall))
+    console.print(shard_table(summaries, wall))
     if check:
         expected = len(reference_transitions(fleet, sweeps))
         emitted = sum(s.events for s in summaries)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -157,3 +158,43 @@ def test_run_stops_when_asked(tmp_path: Path) -> None:
     began = time.monotonic()
     summary = run_shard(task)
     assert summary.sweeps >= 3 and 0.7 < time.monotonic() - began < 10
+
+
+def test_monitor_run_in_shards_probes_real_streams_into_the_api(
+    vtest_avi: Path, local_api: object, tmp_path: Path
+) -> None:
+    """`monitor run --shards 2`: real decoding of real footage in two shard tasks."""
+    from monitor.faults import make_fault_clip
+
+    clips = {
+        "SHARD-OK": make_fault_clip(vtest_avi, "none", 0.0, tmp_path / "ok.mp4", duration_s=4),
+        "SHARD-BLACK": make_fault_clip(vtest_avi, "black", 1.0, tmp_path / "b.mp4", duration_s=4),
+        "SHARD-GONE": tmp_path / "missing.mp4",
+    }
+    registry = tmp_path / "feeds.csv"
+    registry.write_text(
+        "camera_id,url,district\n"
+        + "".join(f"{cid},file://{path},Futian\n" for cid, path in clips.items()),
+        encoding="utf-8",
+    )
+    before = local_api.event_ids()  # type: ignore[attr-defined]
+    command = [
+        str(Path(sys.executable).parent / "safecity"), "monitor", "run", "--feeds", str(registry),
+        "--api", local_api.url, "--shards", "2", "--workers", "2",  # type: ignore[attr-defined]
+        "--max-sweeps", "3", "--interval", "1", "--window", "1", "--state", str(tmp_path / "st"),
+        "--no-live",
+    ]  # fmt: skip
+    env = {**os.environ, "SAFECITY_MONITOR_API_KEY": local_api.monitor_key}  # type: ignore[attr-defined]
+    out = subprocess.run(command, capture_output=True, text=True, env=env, timeout=180)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "cameras by shard" in out.stdout
+    new = local_api.event_ids() - before  # type: ignore[attr-defined]
+    with sqlite3.connect(local_api.db_path) as db:  # type: ignore[attr-defined]
+        rows = dict(
+            db.execute(
+                "SELECT camera_id, to_state FROM health_transitions WHERE event_id IN "
+                f"({','.join('?' * len(new))})",
+                sorted(new),
+            ).fetchall()
+        )
+    assert rows == {"SHARD-BLACK": "degraded", "SHARD-GONE": "down"}
