@@ -155,9 +155,18 @@ def first_thumbnail(clip: Path, fps: float) -> np.ndarray:
     return thumbnail
 
 
-def is_learning_window(start: float) -> bool:
-    """The first three non-overlapping probes of the steady clip teach the baseline."""
-    return start in (0.0, WINDOW_S, 2 * WINDOW_S)
+def learn(
+    baseline: Baseline, windows: list[tuple[float, WindowMetrics, np.ndarray | None]]
+) -> set[float]:
+    """Teach ``baseline`` the first three non-overlapping windows; returns their starts."""
+    learned: set[float] = set()
+    next_start = 0.0
+    for start, window, _ in windows:
+        if start >= next_start and len(learned) < 3:
+            baseline.update(window)
+            learned.add(start)
+            next_start = start + WINDOW_S
+    return learned
 
 
 def fault_job(
@@ -313,12 +322,10 @@ def main() -> None:
                 if baseline.reference is None:
                     baseline.reference = first_thumbnail(clip, camera.fps)
                 windows = sliding_windows(clip, camera.fps, baseline.reference)
-                if lighting == "steady":
-                    for start, window, _ in windows:
-                        if is_learning_window(start):
-                            baseline.update(window)
+                learned = learn(baseline, windows) if lighting == "steady" else set()
+                assert baseline.ready, f"{camera.name}: baseline not learned"
                 for start, window, _ in windows:
-                    if lighting == "steady" and start < 3 * WINDOW_S:
+                    if start in learned:
                         continue  # the windows the baseline was learned from
                     for score, base in ((ours, baseline), (peer, None)):
                         reasons = judge(

@@ -29,6 +29,7 @@ BASELINE_METRICS = (
     "shift_response",
     "scene_similarity",
     "still_fraction",
+    "diff_max",
 )
 """Window metrics a baseline keeps (the median over its learned windows)."""
 

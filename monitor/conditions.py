@@ -46,6 +46,9 @@ FROZEN_STILL_FRACTION, FROZEN_STILL_MARGIN, FROZEN_STILL_CAP = 0.75, 0.25, 0.9
 """``frozen`` when at least this fraction of consecutive frame pairs are identical; for a
 camera that normally repeats frames (e.g. 15 fps sent as 25 fps), its usual fraction plus
 the margin, at most the cap."""
+FROZEN_MOTION_RATIO = 0.6
+"""With a baseline, ``frozen`` also needs the largest frame difference of the window below
+this fraction of the camera's usual one (a frozen stream only flickers by re-encoding)."""
 BLACK_BRIGHTNESS, BLACK_CONTRAST = 16.0, 6.0
 OVEREXPOSED_SATURATED, OVEREXPOSED_MARGIN = 0.3, 0.25
 """Blown-out pixel fraction: absolute limit, or margin above the baseline's fraction."""
@@ -130,6 +133,9 @@ def severities(
         still_limit = min(
             FROZEN_STILL_CAP, max(still_limit, base("still_fraction") + FROZEN_STILL_MARGIN)
         )
+    frozen = _over(w.still_fraction, still_limit) if w.frames >= 3 else 0.0
+    if not math.isnan(base("diff_max")):
+        frozen = min(frozen, _under(w.diff_max, FROZEN_MOTION_RATIO * base("diff_max")))
     low_light = _under(w.brightness, LOW_LIGHT_BRIGHTNESS)
     if not math.isnan(base("brightness")):
         relative = min(
@@ -153,7 +159,7 @@ def severities(
         ),
         Reason.overexposed: max(_over(w.saturated, saturated_limit), washed_out),
         Reason.covered: covered,
-        Reason.frozen: _over(w.still_fraction, still_limit) if w.frames >= 3 else 0.0,
+        Reason.frozen: frozen,
         Reason.low_light: low_light,
         Reason.blurred: _under(
             w.sharpness, _limit(BLURRED_SHARPNESS, base("sharpness"), BLURRED_RATIO)

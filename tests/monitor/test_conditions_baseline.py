@@ -104,19 +104,23 @@ def test_malformed_baseline_is_refused(data: dict[str, object]) -> None:
 def test_baseline_refuses_bad_window_counts_and_unknown_metrics() -> None:
     with pytest.raises(ValueError, match="min_windows"):
         Baseline(min_windows=5, max_windows=2)
-    with pytest.raises(KeyError, match="diff_max"):
-        learned().value("diff_max")
+    with pytest.raises(KeyError, match="diff_median"):
+        learned().value("diff_median")
 
 
 def test_a_camera_that_repeats_frames_is_not_frozen() -> None:
     """15 fps sent as 25 fps repeats 40 % of frames; 80 % identical pairs is normal for a
-    camera whose baseline repeats 60 %, but frozen for one that never repeats."""
-    repeating = replace(HEALTHY, still_fraction=0.8)
+    camera whose baseline repeats 60 %, but frozen for one that never repeats. Real motion
+    between the repeats (a frame difference as large as usual) is never frozen."""
+    repeating = replace(HEALTHY, still_fraction=0.8, diff_max=1.0)
     assert judge(repeating, fps=25, expected_fps=25, baseline=learned()) == [Reason.frozen]
     usual = learned(replace(HEALTHY, still_fraction=0.6))
     assert judge(repeating, fps=25, expected_fps=25, baseline=usual) == []
-    frozen = replace(HEALTHY, still_fraction=0.95)
+    frozen = replace(HEALTHY, still_fraction=0.95, diff_max=0.5)
     assert judge(frozen, fps=25, expected_fps=25, baseline=usual) == [Reason.frozen]
+    moving = replace(frozen, diff_max=HEALTHY.diff_max)
+    assert judge(moving, fps=25, expected_fps=25, baseline=usual) == []
+    assert judge(moving, fps=25, expected_fps=25, baseline=None) == [Reason.frozen]
 
 
 def test_severities_show_headroom_and_reach_one_at_the_threshold() -> None:
