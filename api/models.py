@@ -135,7 +135,10 @@ class District(Base):
     name_zh: Mapped[str] = mapped_column(String(64))
     code: Mapped[str] = mapped_column(String(16), unique=True)
     area_km2: Mapped[float] = mapped_column(Float)
-    geometry: Mapped[str] = mapped_column(Text, doc="WGS84 GeoJSON geometry (lon/lat).")
+    # Large (tens of kB): loaded only when read, never with every joined district.
+    geometry: Mapped[str] = mapped_column(
+        Text, deferred=True, doc="WGS84 GeoJSON geometry (lon/lat)."
+    )
 
 
 class AssessmentPeriod(Base):
