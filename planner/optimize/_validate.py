@@ -61,6 +61,11 @@ class Problem:
         return ok
 
     @cached_property
+    def indptr_list(self) -> list[int]:
+        """Column pointers as Python ints, for scalar access in the greedy loop."""
+        return self.indptr.tolist()
+
+    @cached_property
     def csr(self) -> tuple[np.ndarray, np.ndarray]:
         """(indptr, option indices) of the points x options matrix, built on first use."""
         data = np.ones(self.indices.size, dtype=np.int8)

@@ -64,7 +64,7 @@ def lazy_greedy(
     cold_key: list[float] = keys0[order].tolist()
     n_cold = len(cold_idx)
 
-    ip: list[int] = problem.indptr.tolist()
+    ip = problem.indptr_list
     indices, value = problem.indices, state.value
     sites = problem.site_of
     site_used = np.zeros(int(sites.max()) + 1, dtype=bool) if sites is not None else None

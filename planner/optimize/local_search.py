@@ -118,6 +118,19 @@ class _TopLists:
         return best_i, best_g
 
 
+def propagate(
+    p: Problem, gains: np.ndarray, state: CoverageState, points: np.ndarray, before: np.ndarray
+) -> np.ndarray:
+    """Update ``gains`` after the point values at ``points`` changed from ``before``.
+
+    Returns the options whose gain changed.
+    """
+    rows_ptr, rows_opt = p.csr
+    opts, owner = gather(rows_ptr, rows_opt, points)
+    np.add.at(gains, opts, (state.value[points] - before)[owner])
+    return np.unique(opts)
+
+
 def swap_local_search(
     p: Problem,
     state: CoverageState,
@@ -125,24 +138,22 @@ def swap_local_search(
     *,
     deadline: float,
     focus: np.ndarray | None = None,
+    gains: np.ndarray | None = None,
 ) -> tuple[list[int], int]:
     """Improve ``chosen`` (and ``state``) by 1-swaps until none helps or time runs out.
 
     With ``focus``, only those chosen options (and the ones swapped in) are tried for removal.
+    ``gains`` (exact current gains of all options, kept up to date in place) saves the
+    O(nnz) pass that computes them.
     """
     rows_ptr, rows_opt = p.csr
-    g = state.gains()
+    g = state.gains() if gains is None else gains
     sol = _Solution(p, chosen)
     tops = _TopLists(p, g, sol)
     chosen = list(chosen)
     slot = {j: n for n, j in enumerate(chosen)}
     eps = MIN_REL_IMPROVEMENT * max(state.total, 1e-300)
     swaps = 0
-
-    def apply(points: np.ndarray, before: np.ndarray) -> np.ndarray:
-        opts, owner = gather(rows_ptr, rows_opt, points)
-        np.add.at(g, opts, (state.value[points] - before)[owner])
-        return np.unique(opts)
 
     tried = set(chosen if focus is None else focus.tolist())
     improved = True
@@ -174,11 +185,11 @@ def swap_local_search(
                 continue
             before = state.value[pts].copy()
             state.remove(j)
-            touched = apply(pts, before)
+            touched = propagate(p, g, state, pts, before)
             new_pts = state.points(best_i)
             before = state.value[new_pts].copy()
             state.add(best_i)
-            touched = np.union1d(touched, apply(new_pts, before))
+            touched = np.union1d(touched, propagate(p, g, state, new_pts, before))
             sol.swap(j, best_i)
             tops.changed(np.append(touched, j))
             slot[best_i] = slot.pop(j)
