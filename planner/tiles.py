@@ -9,12 +9,14 @@ block of (point, option) pairs found by the very per-chunk functions of
 :mod:`planner.coverage`.  The assembled matrix is identical, entry for entry, to
 :func:`planner.coverage.coverage_matrix` on one process.
 
-On a cluster the work folder must be visible to every worker (a shared file system).
+On a cluster the work folder must be visible to every worker: set ``SAFECITY_TILES_DIR``
+to a folder on a shared file system (default: the local temporary folder).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from concurrent.futures import Executor, as_completed
@@ -34,6 +36,7 @@ from planner.occlusion import Occluders
 from planner.sectors import OptionSet
 
 DEFAULT_TILE_M = 3000.0
+TILES_DIR_ENV = "SAFECITY_TILES_DIR"  # where work folders go; must be shared on a cluster
 _CRS_FILE = "crs.txt"
 
 
@@ -171,8 +174,10 @@ def tiled_coverage_matrix(
     progress: bool = False,
 ) -> sp.csc_matrix:
     """Same matrix as :func:`planner.coverage.coverage_matrix`, built tile by tile on
-    ``executor``.  ``work`` (default: a temporary folder, removed after) holds the inputs."""
-    folder = work or Path(tempfile.mkdtemp(prefix="safecity-tiles-"))
+    ``executor``.  ``work`` (default: a temporary folder in ``$SAFECITY_TILES_DIR``,
+    removed after) holds the inputs."""
+    shared = os.environ.get(TILES_DIR_ENV) or None
+    folder = work or Path(tempfile.mkdtemp(prefix="safecity-tiles-", dir=shared))
     try:
         n_tiles = write_inputs(
             folder, site_xy, options, model, point_xy, footprints=footprints, tile_m=tile_m,
