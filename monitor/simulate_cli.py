@@ -25,11 +25,11 @@ def _fail(message: str) -> typer.Exit:
 def shard_table(summaries: list[ShardSummary], wall_s: float) -> Table:
     """Per-shard figures and totals of a sharded run."""
     table = Table(title="cameras by shard", title_justify="left")
-    for head in ("shard", "cameras", "sweeps", "evaluations", "eval/s (CPU)", "events",
+    for head in ("shard", "cameras", "sweeps", "evaluations", "eval per CPU-s", "events",
                  "starts", "checkpoint s", "max lag s", "peak RSS MB", "spooled"):  # fmt: skip
         table.add_column(head, justify="right")
     for s in summaries:
-        rate = s.evaluations / s.evaluate_s if s.evaluate_s else 0.0
+        rate = s.evaluations / s.cpu_s if s.cpu_s else 0.0
         table.add_row(
             str(s.shard), f"{s.cameras:,}", str(s.sweeps), f"{s.evaluations:,}", f"{rate:,.0f}",
             f"{s.events:,}", str(s.starts), f"{s.checkpoint_s:.1f}", f"{s.max_lag_s:.1f}",
