@@ -11,7 +11,7 @@ from typing import Annotated, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.models import OwnerType, PeriodKind, Role
+from api.models import PeriodKind, Role
 
 T = TypeVar("T")
 
@@ -139,13 +139,3 @@ class ApiKeyCreated(ApiKeyOut):
     """Creation response: carries the key, which is never retrievable again."""
 
     key: str
-
-
-class Location(StrictModel):
-    """A WGS84 position."""
-
-    lon: Lon
-    lat: Lat
-
-
-__all__ = ["Location", "OwnerType"]

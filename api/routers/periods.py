@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from api import audit
 from api.deps import API_PREFIX, AdminPrincipal, DbSession, ReadPrincipal, RequestId, WriteSession
@@ -12,6 +11,7 @@ from api.lookups import district_by_name, period_by_name
 from api.models import AssessmentPeriod, PeriodKind, Target
 from api.problems import PROBLEM_RESPONSES, ApiProblem
 from api.schemas import PeriodIn, PeriodOut, TargetOut, TargetsIn
+from api.targets import set_period_targets
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/periods",
@@ -94,20 +94,3 @@ def set_targets(
     )
     session.commit()
     return read_targets(found.name, who, session)
-
-
-def set_period_targets(
-    session: Session, period: AssessmentPeriod, cameras_by_district: dict[int, int]
-) -> None:
-    """Upsert targets of ``period`` (district id -> cameras) inside the caller's transaction."""
-    existing = {
-        t.district_id: t
-        for t in session.scalars(select(Target).where(Target.period_id == period.id))
-    }
-    for district_id, cameras in cameras_by_district.items():
-        target = existing.get(district_id)
-        if target is None:
-            session.add(Target(district_id=district_id, period_id=period.id, cameras=cameras))
-        else:
-            target.cameras = cameras
-    session.flush()

@@ -19,8 +19,8 @@ from api.geo import inside
 from api.lookups import period_by_name
 from api.models import CameraSite, District, OwnerType, SiteStatus, utcnow
 from api.problems import PROBLEM_RESPONSES, ApiProblem
-from api.routers.periods import set_period_targets
 from api.schemas import StrictModel
+from api.targets import set_period_targets
 
 router = APIRouter(
     prefix=f"{API_PREFIX}/plans",
