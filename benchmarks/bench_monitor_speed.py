@@ -31,7 +31,7 @@ HD = (1920, 1080)
 def make_hd_clip(src: Path, out: Path, seconds: float, fps: float = 25.0) -> Path:
     """A 1080p H.264 clip of real footage (vtest upscaled), ``seconds`` long at ``fps``."""
     frames, _ = read_frames(src, start_s=10.0, duration_s=seconds * fps / 10.0)
-    hd = [cv2.resize(f, HD, interpolation=cv2.INTER_CUBIC) for f in frames]
+    hd = (cv2.resize(f, HD, interpolation=cv2.INTER_CUBIC) for f in frames)  # streamed
     return write_clip(hd, fps, out, crf=23)
 
 
