@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from api.accounts import create_api_key
 from api.bootstrap import ensure_sqlite_folder, prepare
 from api.db import Database
 from api.models import Role
 from api.problems import ApiProblem
-from api.routers.users import create_api_key, district_for_role
 from api.schemas import ApiKeyIn
 from api.seed import DEMO_ADMIN
 
@@ -72,9 +72,8 @@ def create_user(
     from pydantic import ValidationError
 
     from api import audit
-    from api.models import User
+    from api.accounts import add_user
     from api.schemas import UserIn
-    from api.security import hash_password
 
     try:
         body = UserIn(username=username, password=password, role=role, district=district)
@@ -83,22 +82,11 @@ def create_user(
     database, _ = _prepared(db)
     with database.write_session() as session:
         try:
-            district_id = district_for_role(session, body.role, body.district)
+            add_user(session, body)
         except ApiProblem as exc:
             raise _fail(exc.detail) from exc
-        session.add(
-            User(
-                username=username,
-                password_hash=hash_password(password),
-                role=role.value,
-                district_id=district_id,
-            )
-        )
         audit.record(session, "cli", "user.create", "user", username, after={"role": role.value})
-        try:
-            session.commit()
-        except SQLAlchemyError as exc:
-            raise _fail(f"user {username!r} already exists") from exc
+        session.commit()
     print(f"created user {username} ({role.value})")
 
 

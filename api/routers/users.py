@@ -7,31 +7,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api import audit
+from api.accounts import add_user, create_api_key
 from api.deps import API_PREFIX, AdminPrincipal, DbSession, RequestId, WriteSession
-from api.lookups import district_by_name
 from api.models import ApiKey, Role, User, utcnow
 from api.problems import PROBLEM_RESPONSES, ApiProblem
 from api.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, UserIn, UserOut, UserPatch
-from api.security import generate_api_key, hash_api_key, hash_password
+from api.security import hash_password
 
 router = APIRouter(
     prefix=API_PREFIX,
     tags=["users and keys"],
     responses={k: PROBLEM_RESPONSES[k] for k in (401, 403, 404, 409, 422)},
 )
-
-
-def district_for_role(session: Session, role: Role, district: str | None) -> int | None:
-    """Reporters need a district; other roles are city-wide and must not name one."""
-    if role == Role.reporter:
-        if district is None:
-            raise ApiProblem(422, "a reporter must be bound to a district", slug="no-district")
-        return district_by_name(session, district, status=422).id
-    if district is not None:
-        raise ApiProblem(
-            422, f"role {role.value!r} is city-wide; omit district", slug="unexpected-district"
-        )
-    return None
 
 
 def user_out(user: User) -> UserOut:
@@ -75,25 +62,13 @@ def create_user(
     body: UserIn, who: AdminPrincipal, session: WriteSession, rid: RequestId
 ) -> UserOut:
     """Create a user (reporters are bound to one district)."""
-    district_id = district_for_role(session, body.role, body.district)
-    if session.scalars(select(User.id).where(User.username == body.username)).first():
-        raise ApiProblem(409, f"user {body.username!r} already exists", slug="user-exists")
-    user = User(
-        username=body.username,
-        password_hash=hash_password(body.password),
-        role=body.role.value,
-        district_id=district_id,
-    )
-    session.add(user)
-    session.flush()
-    session.refresh(user)
-    out = user_out(user)
+    out = user_out(add_user(session, body))
     audit.record(
         session,
         who,
         "user.create",
         "user",
-        user.username,
+        out.username,
         after=out.model_dump(mode="json", exclude={"created_at"}),
         request_id=rid,
     )
@@ -149,26 +124,6 @@ def create_key(
     )
     session.commit()
     return ApiKeyCreated(**key_out(key[0]).model_dump(), key=key[1])
-
-
-def create_api_key(session: Session, body: ApiKeyIn, created_by: str) -> tuple[ApiKey, str]:
-    """Insert a key record; returns it with the plaintext key (shown once)."""
-    district_id = district_for_role(session, body.role, body.district)
-    if session.scalars(select(ApiKey.id).where(ApiKey.name == body.name)).first():
-        raise ApiProblem(409, f"API key {body.name!r} already exists", slug="key-exists")
-    plaintext = generate_api_key()
-    key = ApiKey(
-        name=body.name,
-        prefix=plaintext[:8],
-        key_hash=hash_api_key(plaintext),
-        role=body.role.value,
-        district_id=district_id,
-        created_by=created_by,
-    )
-    session.add(key)
-    session.flush()
-    session.refresh(key)
-    return key, plaintext
 
 
 @router.delete("/api-keys/{name}")
