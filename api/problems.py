@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -171,6 +171,13 @@ async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(request, 409, f"conflicts with existing data: {reason}")
 
 
+async def _on_data_error(request: Request, exc: Exception) -> JSONResponse:
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    return problem_response(
+        request, 422, f"a value cannot be stored or compared: {reason}", slug="invalid-value"
+    )
+
+
 async def _on_operational_error(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", exc)
     return problem_response(
@@ -189,6 +196,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
+    app.add_exception_handler(DataError, _on_data_error)
     app.add_exception_handler(OperationalError, _on_operational_error)
     app.add_exception_handler(Exception, _on_unexpected)
 

@@ -156,3 +156,15 @@ def test_unknown_routes_and_methods_are_problem_documents(client, auth):
     assert missing.headers["content-type"] == "application/problem+json"
     wrong = client.delete("/api/v1/districts", headers=auth["admin"])
     assert wrong.status_code == 405 and wrong.json()["status"] == 405
+
+
+def test_values_the_database_cannot_store_are_4xx_not_500(client, auth, backend, row_counts):
+    """NUL characters: SQLite compares them, PostgreSQL text refuses them (found by
+    Schemathesis); either way a problem document, never a 500."""
+    before = row_counts()
+    lookup = client.get("/api/v1/cameras", params={"district": "Fu\x00tian"}, headers=auth["admin"])
+    assert lookup.status_code == (404 if backend == "sqlite" else 422)
+    assert lookup.headers["content-type"] == "application/problem+json"
+    if backend == "postgresql":
+        assert "NUL" in lookup.json()["detail"]
+    assert row_counts() == before
