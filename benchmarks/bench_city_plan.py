@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -32,6 +33,7 @@ class PeakMemory:
 
     def __init__(self, every_s: float = 0.5) -> None:
         self.peak_mb = 0.0
+        self.children_cpu: dict[int, float] = {}  # pid -> CPU seconds last seen
         self._stop = threading.Event()
         self._every = every_s
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -41,9 +43,13 @@ class PeakMemory:
         me = psutil.Process()
         while not self._stop.wait(self._every):
             total = 0
-            for proc in [me, *me.children(recursive=True)]:
+            for proc in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     total += proc.memory_info().rss
+                    times = proc.cpu_times()
+                    self.children_cpu[proc.pid] = times.user + times.system
+            with contextlib.suppress(psutil.Error):
+                total += me.memory_info().rss
             self.peak_mb = max(self.peak_mb, total / 2**20)
 
     def stop(self) -> float:
@@ -86,6 +92,7 @@ def one_run(target: int, workers: int, only: str | None) -> dict[str, Any]:
         "sites_digest": hashlib.sha256(chosen.tobytes()).hexdigest()[:16],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "total_peak_rss_mb": memory.stop(),
+        "cpu_s": sum(os.times()[:2]) + sum(memory.children_cpu.values()),
     }
 
 
@@ -113,7 +120,8 @@ def main() -> None:
         t = r["timings_s"]
         print(
             f"{w} worker(s): {r['wall_s'] / 60:.1f} min wall (load {r['load_s']:.0f} s, "
-            f"options+coverage {t['options_and_coverage']:.0f} s, solve {t['solve']:.0f} s), "
+            f"options+coverage {t['options_and_coverage']:.0f} s, solve {t['solve']:.0f} s; "
+            f"CPU {r.get('cpu_s', float('nan')) / 60:.1f} min), "
             f"peak memory {r['peak_rss_mb']:,.0f} MB "
             f"(all processes {r['total_peak_rss_mb']:,.0f} MB); "
             f"placed {r['placed']:,}, covered {r['covered_pct']:.2f}% of demand weight, "
