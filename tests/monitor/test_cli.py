@@ -68,7 +68,7 @@ def test_run_sweeps_writes_events_spools_for_api_and_serves_metrics(
     deadline = time.monotonic() + 90  # a loaded machine needs long to import and start up
     while process.poll() is None and time.monotonic() < deadline:
         try:
-            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=1).text
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         except httpx.HTTPError:
             time.sleep(0.2)
             continue
@@ -79,6 +79,7 @@ def test_run_sweeps_writes_events_spools_for_api_and_serves_metrics(
     stdout, stderr = process.communicate(timeout=60)
     assert families, stderr
     assert process.returncode == 0, stderr
+    assert families["safecity_monitor_sweeps"].samples[0].value >= 3, "missed the last sweep"
     cameras = {
         (s.labels["district"], s.labels["state"]): s.value
         for s in families["safecity_monitor_cameras"].samples
