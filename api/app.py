@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session
 
 from api.cache import CommitCache
 from api.config import ApiSettings, get_api_settings
@@ -19,6 +20,7 @@ from api.db import Database
 from api.deps import API_PREFIX
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.models import ApiKey, User
 from api.problems import document_problems, install_problem_handlers
 from api.progress import RolloutCache
 from api.routers import ROUTERS
@@ -57,9 +59,9 @@ def create_app(
     app.state.settings = settings
     app.state.api_settings = api_settings
     app.state.rollout_cache = RolloutCache(api_settings.cache_seconds)
+    db.on_commit(app.state.rollout_cache.invalidate)
     app.state.principal_cache = CommitCache(api_settings.cache_seconds)
-    for cache in (app.state.rollout_cache, app.state.principal_cache):
-        db.on_commit(cache.invalidate)
+    _drop_principals_when_accounts_change(db, app.state.principal_cache)
     app.state.metrics = ApiMetrics(db, app.state.rollout_cache)
     install_problem_handlers(app)
     _document_problems_in_openapi(app)
@@ -84,3 +86,21 @@ def _document_problems_in_openapi(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _drop_principals_when_accounts_change(db: Database, cache: CommitCache[Any]) -> None:
+    """Credential lookups stay cached across ordinary writes and are dropped by any commit
+    that added, changed or deleted a user or API key (all account writes go through the
+    ORM), so a disabled user or revoked key stops working at once."""
+
+    def note(session: Session, _context: object) -> None:
+        touched = (*session.new, *session.dirty, *session.deleted)
+        if any(isinstance(obj, User | ApiKey) for obj in touched):
+            session.info["accounts_changed"] = True
+
+    def drop(session: Session) -> None:
+        if session.info.pop("accounts_changed", False):
+            cache.invalidate()
+
+    db.listen("before_flush", lambda session, context, _instances: note(session, context))
+    db.listen("after_commit", drop)

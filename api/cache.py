@@ -1,10 +1,10 @@
 """Read caches that never outlive a write of this process.
 
-Entries expire after ``ttl`` seconds and the whole cache is dropped at every commit made
-through the app's database (``Database.on_commit``), so a client always sees its own
-writes; writes of *other* processes show within ``ttl``. A value computed while a commit
-happened is not stored (generation check), so an in-flight read cannot re-insert stale
-data after the invalidation.
+Entries expire after ``ttl`` seconds and the app drops the cache at the commits that may
+change it (``Database.on_commit``; for credentials only commits touching accounts), so a
+client always sees its own writes; writes of *other* processes show within ``ttl``. A
+value computed while an invalidation happened is not stored (generation check), so an
+in-flight read cannot re-insert stale data.
 """
 
 from __future__ import annotations

@@ -86,10 +86,14 @@ class Database:
         writer = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
 
+    def listen(self, name: str, callback: Callable[..., None]) -> None:
+        """Attach a session event (e.g. ``after_commit``) to every session of this database."""
+        for factory in (self._sessions, self._write_sessions):
+            event.listen(factory, name, callback)
+
     def on_commit(self, callback: Callable[[Session], None]) -> None:
         """Call ``callback(session)`` after every commit made through this database."""
-        for factory in (self._sessions, self._write_sessions):
-            event.listen(factory, "after_commit", callback)
+        self.listen("after_commit", callback)
 
     @property
     def dialect(self) -> str:
