@@ -35,7 +35,7 @@ from safecity.localapi import SAFECITY, LocalApi, create_key
 
 REPO = Path(__file__).resolve().parent.parent
 VTEST = REPO / ".cache" / "media" / "vtest.avi"
-STREAM_FAULTS = ("none", "none", "black", "frozen", "defocused", "covered")
+STREAM_FAULTS = ("none", "none", "black", "defocused", "covered")
 UNREACHABLE = "rtsp://127.0.0.1:9/unreachable"
 
 
