@@ -15,6 +15,7 @@ from api.models import Role
 from api.problems import ApiProblem
 from api.schemas import ApiKeyIn
 from api.seed import DEMO_ADMIN
+from safecity.settings import Settings
 
 api_app = typer.Typer(help="Administer the rollout API's users and keys.", no_args_is_help=True)
 
@@ -26,11 +27,21 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _prepared(url: str | None) -> tuple[Database, str | None]:
-    """The migrated, seeded database and the demo admin password (first start only)."""
+def _settings() -> Settings:
+    """The shared settings, or one clear line (e.g. a default secret in production)."""
+    from pydantic import ValidationError
+
     from safecity.settings import get_settings
 
-    target = url or get_settings().database_url
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        raise _fail(f"settings: {exc.errors()[0]['msg'].removeprefix('Value error, ')}") from exc
+
+
+def _prepared(url: str | None) -> tuple[Database, str | None]:
+    """The migrated, seeded database and the demo admin password (first start only)."""
+    target = url or _settings().database_url
     try:
         ensure_sqlite_folder(target)
         db = Database(target)
@@ -49,6 +60,7 @@ def serve(
 
     from api.app import create_app
 
+    settings = _settings()
     database, password = _prepared(db)
     database.dispose()
     if password is not None:
@@ -57,7 +69,9 @@ def serve(
             flush=True,
         )
     print(f"serving http://{host}:{port}/docs (database {database.engine.url})", flush=True)
-    uvicorn.run(create_app(database.url), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(database.url, settings=settings), host=host, port=port, log_level="warning"
+    )
 
 
 @api_app.command("create-user")

@@ -189,3 +189,18 @@ def test_admin_command_errors_are_one_line_and_exit_2(tmp_path):
         assert result.exit_code == 2, (args, result.output)
         assert words in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.output
+
+
+def test_serve_refuses_the_default_secret_in_production(monkeypatch):
+    from safecity.settings import get_settings
+
+    monkeypatch.setenv("SAFECITY_ENVIRONMENT", "production")
+    monkeypatch.delenv("SAFECITY_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(safecity_cli, ["serve", "--port", "8"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    assert "SAFECITY_SECRET_KEY must be set" in result.stderr
+    assert "Traceback" not in result.output
