@@ -106,3 +106,21 @@ def test_one_tile_and_no_buildings(instance: dict[str, object], tmp_path: Path) 
     with make_executor(1) as executor:
         tiled = tiled_coverage_matrix(executor=executor, tile_m=1e6, **inst)  # type: ignore[arg-type]
     assert_identical(tiled, reference)
+
+
+def test_plan_refuses_a_bad_scheduler_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from safecity.cli import app
+
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    for command in (["plan", "--target", "10"], ["cover"]):
+        out = CliRunner().invoke(
+            app, [*command, "--out", str(tmp_path / "plan"), "--scheduler", "nowhere:1"]
+        )
+        assert out.exit_code == 2, out.output
+        assert "--scheduler: 'nowhere:1' is not a Dask scheduler address" in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "plan").exists()
