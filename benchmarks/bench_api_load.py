@@ -384,7 +384,7 @@ def uncached_reads(env: dict[str, str], args: argparse.Namespace) -> Result:
     cache saves (each read recounts every site)."""
     server = Server(
         "api.app:create_app",
-        {**env, "SAFECITY_API_PROGRESS_CACHE_SECONDS": "0"},
+        {**env, "SAFECITY_API_CACHE_SECONDS": "0"},
         args.workers,
         factory=True,
     )

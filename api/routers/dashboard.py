@@ -94,7 +94,7 @@ def public_progress(request: Request) -> Response:
     cache: RolloutCache = request.app.state.rollout_cache
     now = dt.datetime.now(dt.UTC)
     with db.session() as session:
-        period = period_for(session, now.date())
+        period = cache.current_period(session, now.date())
         rows = cache.get(session, period)
     report = ProgressReport(
         period=period.name if period else None,
