@@ -36,9 +36,10 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Schemathesis CLI against a real `safecity serve` first, then pytest (its summary closes the run).
 test: venv system-deps media services lint
-	$(VENV)/bin/pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 	MAX_TIME=60 bash scripts/api-schemathesis.sh
+	$(VENV)/bin/pytest -q -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 1; fi; exit $$rc
 
 # The whole chain (scripts/demo.sh): plans a demo-sized rollout on the built-in city (the
 # plan's full 200,000 is `safecity plan --target 200000 --out ...`), imports it into a local
