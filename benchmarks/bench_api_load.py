@@ -62,23 +62,83 @@ def hello_app() -> FastAPI:
     return app
 
 
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %d %.1f %.1f\\n", summary.duration, summary.requests,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
 @dataclass
 class Result:
-    """Latencies of one load phase."""
+    """Outcome of one load phase: accepted requests, latency percentiles, failures."""
 
     name: str
-    latencies: np.ndarray
+    tool: str
+    ok: int
     errors: int
     seconds: float
+    p50_ms: float
+    p99_ms: float
     retries: int = 0
 
+    @classmethod
+    def of(cls, name: str, latencies: list[float], errors: int, seconds: float, retries: int):
+        p50, p99 = np.percentile(latencies, [50, 99]) * 1000 if latencies else (np.nan, np.nan)
+        return cls(name, "httpx", len(latencies), errors, seconds, p50, p99, retries)
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds
+
     def line(self) -> str:
-        ok = len(self.latencies)
-        p50, p99 = (np.percentile(self.latencies, [50, 99]) * 1000) if ok else (np.nan, np.nan)
         return (
-            f"  {self.name:<42} {ok / self.seconds:8.0f} req/s   p50 {p50:6.1f} ms   "
-            f"p99 {p99:6.1f} ms   ok {ok:6d}   errors {self.errors}   retries {self.retries}"
+            f"  {self.name:<42} {self.rate:8.0f} req/s   p50 {self.p50_ms:6.1f} ms   "
+            f"p99 {self.p99_ms:6.1f} ms   ok {self.ok:6d}   errors/non-2xx {self.errors}   "
+            f"retries {self.retries}   [{self.tool}]"
         )
+
+
+def wrk_load(
+    name: str, server: Server, path: str, headers: dict[str, str], args: argparse.Namespace
+) -> Result:
+    """Drive ``path`` with wrk (C, event loop) for ``--wrk-seconds`` on ``--concurrency``
+    keep-alive connections after a 1 s warm-up; wrk counts HTTP >= 400 as status errors."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_REPORT)
+    command = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.concurrency)]
+    command += ["--timeout", "10s", "-s", script.name]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    try:
+        subprocess.run([*command, "-d", "1s", server.base + path], capture_output=True, check=True)
+        process = subprocess.Popen(
+            [*command, "-d", f"{args.wrk_seconds}s", server.base + path],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        while process.poll() is None:
+            server.sample_rss()
+            time.sleep(0.2)
+        output = process.stdout.read() if process.stdout else ""
+    finally:
+        os.unlink(script.name)
+    report = next((line for line in output.splitlines() if line.startswith("WRK ")), None)
+    if process.returncode != 0 or report is None:
+        raise RuntimeError(f"wrk failed on {path}: {output}")
+    micros, requests, socket_errors, status_errors, p50, p99 = report.split()[1:]
+    return Result(
+        name,
+        f"wrk -t{args.wrk_threads}",
+        int(requests) - int(status_errors),
+        int(socket_errors) + int(status_errors),
+        int(micros) / 1e6,
+        float(p50) / 1000,
+        float(p99) / 1000,
+    )
 
 
 async def load(
@@ -128,7 +188,7 @@ async def load(
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return Result(name, np.array(latencies), errors, elapsed, retries)
+    return Result.of(name, latencies, errors, elapsed, retries)
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -358,9 +418,9 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[R
         server = Server("api.app:create_app", env, args.workers, factory=True)
         try:
             token = token_for_admin(server.base, url)
-            results = run_async(phases(server, args, keys, planned, token))
+            results = phases(server, args, keys, planned, token)
             before = sum(args.sites // 9 - len(ids) for ids in planned.values())
-            accepted = len(results[-1].latencies)
+            accepted = results[-1].ok
             after = installed_total(url)
             verdict = "exact" if after == before + accepted else f"MISMATCH ({after})"
             print(
@@ -389,19 +449,8 @@ def uncached_reads(env: dict[str, str], args: argparse.Namespace) -> Result:
         factory=True,
     )
     try:
-        result = run_async(
-            measured(
-                server,
-                load(
-                    "progress read, public, cache off",
-                    server.base,
-                    lambda i: ("GET", "/api/v1/dashboard/progress", {}, None),
-                    total=args.requests // 4,
-                    concurrency=args.concurrency,
-                    seconds=args.seconds,
-                    expect=200,
-                ),
-            )
+        result = wrk_load(
+            "progress read, public, cache off", server, "/api/v1/dashboard/progress", {}, args
         )
     finally:
         server.stop()
@@ -409,22 +458,15 @@ def uncached_reads(env: dict[str, str], args: argparse.Namespace) -> Result:
     return result
 
 
-async def phases(
+def phases(
     server: Server,
     args: argparse.Namespace,
     keys: dict[str, str],
     planned: dict[str, list[str]],
     token: str,
 ) -> list[Result]:
+    """Reads through wrk, then writes through the httpx client (unique keys, exact count)."""
     names = sorted(planned)
-    plain: dict[str, str] = {}
-    auth = {"Authorization": f"Bearer {token}"}
-
-    def cached(i: int) -> tuple[str, str, dict[str, str], object]:
-        return "GET", "/api/v1/dashboard/progress", plain, None
-
-    def uncached(i: int) -> tuple[str, str, dict[str, str], object]:
-        return "GET", "/api/v1/progress", auth, None
 
     def write(i: int) -> tuple[str, str, dict[str, str], object]:
         district = names[i % len(names)]
@@ -440,40 +482,28 @@ async def phases(
             },
         )
 
-    common = {"concurrency": args.concurrency, "seconds": args.seconds}
     out = [
-        await measured(
+        wrk_load("progress read, public dashboard", server, "/api/v1/dashboard/progress", {}, args),
+        wrk_load(
+            "progress read, bearer token",
             server,
-            load(
-                "progress read, public dashboard",
-                server.base,
-                cached,
-                total=args.requests,
-                expect=200,
-                **common,
-            ),
+            "/api/v1/progress",
+            {"Authorization": f"Bearer {token}"},
+            args,
         ),
-        await measured(
-            server,
-            load(
-                "progress read, bearer token",
-                server.base,
-                uncached,
-                total=args.requests,
-                expect=200,
-                **common,
-            ),
-        ),
-        await measured(
-            server,
-            load(
-                "report write (1 site, idempotency key)",
-                server.base,
-                write,
-                total=args.writes,
-                expect=201,
-                **common,
-            ),
+        run_async(
+            measured(
+                server,
+                load(
+                    "report write (1 site, idempotency key)",
+                    server.base,
+                    write,
+                    total=args.writes,
+                    expect=201,
+                    concurrency=args.concurrency,
+                    seconds=args.seconds,
+                ),
+            )
         ),
     ]
     for result in out:
@@ -489,7 +519,9 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=3000, help="Report writes.")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
-    parser.add_argument("--seconds", type=float, default=30.0, help="Time cap per phase.")
+    parser.add_argument("--seconds", type=float, default=30.0, help="Time cap per httpx phase.")
+    parser.add_argument("--wrk-seconds", type=int, default=10, help="Duration of a wrk phase.")
+    parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads.")
     args = parser.parse_args()
     if args.writes > args.sites // 2:
         parser.error("--writes must be at most half of --sites (writes install planned sites)")
@@ -504,30 +536,35 @@ def main() -> None:
     )
     peer = Server("bench_api_load:hello_app", {}, args.workers, factory=True)
     try:
-        hello = run_async(
-            measured(
-                peer,
-                load(
-                    "peer: bare FastAPI hello (sync)",
-                    peer.base,
-                    lambda i: ("GET", "/hello", {}, None),
-                    total=args.requests,
-                    concurrency=args.concurrency,
-                    seconds=args.seconds,
-                    expect=200,
-                ),
-            )
-        )
+        peers = {
+            "wrk": wrk_load("peer: bare FastAPI hello (sync)", peer, "/hello", {}, args),
+            "httpx": run_async(
+                measured(
+                    peer,
+                    load(
+                        "peer: bare FastAPI hello (sync)",
+                        peer.base,
+                        lambda i: ("GET", "/hello", {}, None),
+                        total=args.requests,
+                        concurrency=args.concurrency,
+                        seconds=args.seconds,
+                        expect=200,
+                    ),
+                )
+            ),
+        }
     finally:
         peer.stop()
-    print(hello.line() + f"   (peak RSS {peer.peak_rss / 2**20:.0f} MB)")
-    ceiling = len(hello.latencies) / hello.seconds
+    for result in peers.values():
+        print(result.line())
+    print(f"  peer server peak RSS {peer.peak_rss / 2**20:.0f} MB")
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         for backend in args.backends.split(","):
             results = run_backend(backend.strip(), args, Path(tmp))
             for result in results:
-                rate = len(result.latencies) / result.seconds
-                print(f"  {result.name:<42} {rate / ceiling:8.2f} x the hello peer")
+                tool = result.tool.split()[0]
+                ratio = result.rate / peers[tool].rate
+                print(f"  {result.name:<42} {ratio:8.2f} x the hello peer ({tool})")
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and the demo need (idempotent: skips what is there).
 #   ffmpeg, GStreamer + gst-rtsp-server (real RTSP server on 127.0.0.1 in tests),
-#   opencv-doc (ships the real surveillance clip vtest.avi), chromium (dashboard tests).
+#   opencv-doc (ships the real surveillance clip vtest.avi), chromium (dashboard tests),
+#   wrk (HTTP load generator for benchmarks/bench_api_load.py).
 set -euo pipefail
 packages=(
   ffmpeg
@@ -10,6 +11,7 @@ packages=(
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   opencv-doc
   chromium fonts-noto-cjk
+  wrk
 )
 missing=()
 for p in "${packages[@]}"; do
