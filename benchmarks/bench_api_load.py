@@ -3,19 +3,23 @@
 For each backend (SQLite file, PostgreSQL database), a fresh database is migrated and
 seeded with the nine districts, ``--sites`` planned camera sites (half installed, with
 feed states) and one reporter API key per district; then ``safecity``'s app is served by
-uvicorn (``--workers`` processes) and an asyncio + httpx client measures:
+uvicorn (``--workers`` processes) and measured:
 
-- progress reads: ``GET /api/v1/dashboard/progress`` (public) and the authenticated
-  ``GET /api/v1/progress`` (JWT checked per request), both served from the app's
-  ``RolloutCache`` (dropped at every commit of the serving process);
-- report writes: ``POST /api/v1/reports`` with an ``Idempotency-Key``, each installing one
-  planned site, spread over the nine district reporters; afterwards the installed count in
-  the database must have grown by exactly the number of accepted reports (none lost).
+- progress reads through wrk (C load generator, ``--concurrency`` keep-alive connections,
+  ``--wrk-seconds`` each): ``GET /api/v1/dashboard/progress`` (public) and the
+  authenticated ``GET /api/v1/progress`` (JWT checked per request), both served from the
+  app's ``RolloutCache`` (dropped at every commit of the serving process), and the public
+  read again with the cache off;
+- report writes through an asyncio + httpx client: ``POST /api/v1/reports`` with a unique
+  ``Idempotency-Key``, each installing one planned site, spread over the nine district
+  reporters; afterwards the installed count in the database must have grown by exactly
+  the number of accepted reports (none lost).
 
-Peer measured in the same run: a bare FastAPI "hello" endpoint (sync, like ours) on an
-identical uvicorn server, the ceiling of what the framework + client reach on this machine.
-Prints requests/s, p50/p99 latency, errors, database size and peak server memory (RSS).
-Bounded: every phase stops after ``--requests``/``--writes`` requests or ``--seconds``.
+Peer measured in the same run with both tools: a bare FastAPI "hello" endpoint (sync, like
+ours) on an identical uvicorn server; each phase's ratio is to the peer of its own tool.
+Prints requests/s, p50/p99 latency, errors/non-2xx, database size and peak server memory.
+Bounded: wrk phases last ``--wrk-seconds`` (+1 s warm-up); httpx phases stop after
+``--requests``/``--writes`` requests or ``--seconds``.
 
 Run: ``.venv/bin/python benchmarks/bench_api_load.py [--backends sqlite,postgresql]``
 """
@@ -26,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -517,7 +522,7 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=45_000, help="Seeded camera sites.")
     parser.add_argument("--requests", type=int, default=8000, help="Reads per read phase.")
     parser.add_argument("--writes", type=int, default=3000, help="Report writes.")
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=8, help="Client connections.")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
     parser.add_argument("--seconds", type=float, default=30.0, help="Time cap per httpx phase.")
     parser.add_argument("--wrk-seconds", type=int, default=10, help="Duration of a wrk phase.")
@@ -525,6 +530,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.writes > args.sites // 2:
         parser.error("--writes must be at most half of --sites (writes install planned sites)")
+    if shutil.which("wrk") is None:
+        parser.error("wrk not found on PATH: install it with `make system-deps` (Debian: wrk)")
 
     print(
         f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
