@@ -71,16 +71,14 @@ def store_transitions(session: Session, events: Sequence[dict[str, Any]]) -> Ing
         }
         for e in unique.values()
     ]
-    insert = _insert_for(session)
-    accepted: set[str] = set()
-    for start in range(0, len(rows), CHUNK):
-        statement = (
-            insert(HealthTransition)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(HealthTransition.event_id)
-        )
-        accepted.update(session.scalars(statement))
+    # executemany of one cached statement ("insertmanyvalues" batches the RETURNING):
+    # compiling a multi-row VALUES clause per chunk costs far more than the database work
+    statement = (
+        _insert_for(session)(HealthTransition.__table__)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(HealthTransition.event_id)
+    )
+    accepted = set(session.execute(statement, rows).scalars()) if rows else set()
     latest: dict[int, dict[str, Any]] = {}
     for row in rows:
         if row["event_id"] in accepted and row["site_id"] is not None:
@@ -110,20 +108,18 @@ def _advance_states(session: Session, latest: list[dict[str, Any]]) -> None:
         }
         for r in latest
     ]
-    insert = _insert_for(session)
-    for start in range(0, len(values), CHUNK):
-        statement = insert(CameraHealth).values(values[start : start + CHUNK])
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=["site_id"],
-            set_={
-                "state": excluded.state,
-                "reasons": excluded.reasons,
-                "flapping": excluded.flapping,
-                "since": excluded.since,
-                "last_event_id": excluded.last_event_id,
-                "updated_at": excluded.since,
-            },
-            where=CameraHealth.since <= excluded.since,
-        )
-        session.execute(statement)
+    statement = _insert_for(session)(CameraHealth.__table__)
+    excluded = statement.excluded
+    statement = statement.on_conflict_do_update(
+        index_elements=["site_id"],
+        set_={
+            "state": excluded.state,
+            "reasons": excluded.reasons,
+            "flapping": excluded.flapping,
+            "since": excluded.since,
+            "last_event_id": excluded.last_event_id,
+            "updated_at": excluded.since,
+        },
+        where=CameraHealth.since <= excluded.since,
+    )
+    session.execute(statement, values)
