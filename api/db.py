@@ -3,7 +3,8 @@
 Write transactions on SQLite start with ``BEGIN IMMEDIATE`` (``Database.write_session``):
 taking the write lock up front avoids the ``SQLITE_BUSY`` that a deferred transaction hits
 when it upgrades from reading to writing while another connection writes. Reads keep
-deferred transactions, so WAL readers never wait for writers.
+deferred transactions, so WAL readers never wait for writers. Those write transactions
+queue on ``api.sqlite_writer`` first, which wakes the next writer as soon as one ends.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from api.sqlite_writer import QueuedConnection, WriteQueue
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 
@@ -32,9 +35,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, queue: WriteQueue) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.write_queue = queue
         # Let SQLAlchemy's "begin" event below emit BEGIN instead of the sqlite3 module.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -47,7 +51,11 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode == "DEFERRED":
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        dbapi_connection.begin_write(lambda: connection.exec_driver_sql(f"BEGIN {mode}"))
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
@@ -61,11 +69,15 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000) -> Engine:
             )
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": busy_timeout_ms / 1000,
+                "factory": QueuedConnection,
+            },
             pool_size=10,
             max_overflow=70,
         )
-        _configure_sqlite(engine, busy_timeout_ms)
+        _configure_sqlite(engine, busy_timeout_ms, WriteQueue(database, busy_timeout_ms / 1000))
         return engine
     return create_engine(
         url,
