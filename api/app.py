@@ -25,6 +25,7 @@ from api.problems import document_problems, install_problem_handlers
 from api.progress import RolloutCache
 from api.routers import ROUTERS
 from api.routers.dashboard import STATIC_DIR
+from api.write_batches import WriteBatcher
 from safecity.settings import Settings, get_settings
 
 PLAN_IMPORT_PATH = f"{API_PREFIX}/plans/import"
@@ -46,6 +47,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.write_batcher.close()
         db.dispose()
 
     app = FastAPI(
@@ -58,6 +60,7 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.api_settings = api_settings
+    app.state.write_batcher = WriteBatcher(db)
     app.state.rollout_cache = RolloutCache(api_settings.cache_seconds)
     db.on_commit(app.state.rollout_cache.invalidate)
     app.state.principal_cache = CommitCache(api_settings.cache_seconds)

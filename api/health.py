@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from api.models import CameraHealth, CameraSite, HealthTransition
+from api.models import CameraHealth, CameraSite, HealthTransition, table_of
 
 CHUNK = 500
 
@@ -74,7 +74,7 @@ def store_transitions(session: Session, events: Sequence[dict[str, Any]]) -> Ing
     # executemany of one cached statement ("insertmanyvalues" batches the RETURNING):
     # compiling a multi-row VALUES clause per chunk costs far more than the database work
     statement = (
-        _insert_for(session)(HealthTransition.__table__)
+        _insert_for(session)(table_of(HealthTransition))
         .on_conflict_do_nothing(index_elements=["event_id"])
         .returning(HealthTransition.event_id)
     )
@@ -108,7 +108,7 @@ def _advance_states(session: Session, latest: list[dict[str, Any]]) -> None:
         }
         for r in latest
     ]
-    statement = _insert_for(session)(CameraHealth.__table__)
+    statement = _insert_for(session)(table_of(CameraHealth))
     excluded = statement.excluded
     statement = statement.on_conflict_do_update(
         index_elements=["site_id"],

@@ -1,9 +1,12 @@
 """``Idempotency-Key`` handling: the first request with a key does the work; retries replay.
 
-The record is inserted *before* the work, in the same transaction, so the unique
-constraint (principal, key) is the lock: a concurrent retry blocks on it (PostgreSQL) or
-on the write lock (SQLite ``BEGIN IMMEDIATE``), then finds the committed record and
-replays it. A failed request rolls back its record with its work, so it may be retried.
+A retry usually finds the stored response in a plain read (:func:`replay_of`), before any
+write lock is taken. Otherwise :func:`run_once` does the work and inserts the record with
+its response in the same transaction (a batch of ``api.write_batches``): the unique
+constraint (principal, key) decides a race between two first attempts. The loser (run
+after the winner, or on PostgreSQL waiting for its commit) has all its work rolled back
+and replays the winner's response, so the work happens once. A failed request stores
+nothing and may be retried.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from api.models import IdempotencyRecord
+from api.models import IdempotencyRecord, table_of
 from api.problems import ApiProblem
 from api.security import Principal
+from api.write_batches import WriteBatcher
 
 MAX_KEY_LENGTH = 255
 REPLAY_HEADER = "Idempotent-Replayed"
@@ -69,41 +72,52 @@ def _find(session: Session, principal: str, key: str) -> IdempotencyRecord | Non
     ).first()
 
 
+def replay_of(session: Session, who: Principal, key: str, payload: Any) -> JSONResponse | None:
+    """The stored response of an earlier request with this key (422 if its body differed)."""
+    found = _find(session, who.actor, key)
+    return None if found is None else _replay(found, request_hash(payload))
+
+
 def run_once(
-    session: Session,
+    batcher: WriteBatcher,
     who: Principal,
-    key: str | None,
+    key: str,
     *,
     method: str,
     path: str,
     payload: Any,
-    work: Callable[[], dict[str, Any]],
+    work: Callable[[Session], dict[str, Any]],
     status_code: int = 201,
 ) -> JSONResponse:
-    """Run ``work`` (which must not commit) at most once per (principal, key) and commit."""
-    key = require_key(key)
+    """Run ``work`` (which must not commit) at most once per (principal, key), committed by
+    the batcher; ``key`` comes from :func:`require_key`. A conflict inside ``work`` that is
+    not a race on the key (e.g. a new site id another report created meanwhile) is a 409.
+    """
     digest = request_hash(payload)
-    found = _find(session, who.actor, key)
-    if found is not None:
-        return _replay(found, digest)
-    record = IdempotencyRecord(
-        principal=who.actor,
-        key=key,
-        method=method,
-        path=path,
-        request_hash=digest,
-        status_code=status_code,
-        response={},
-    )
-    try:
-        session.add(record)
-        session.flush()
-        record.response = work()
-        session.commit()
-    except IntegrityError:
-        session.rollback()
+
+    def job(session: Session) -> JSONResponse:
+        response = work(session)
+        session.execute(
+            insert(table_of(IdempotencyRecord)).values(
+                principal=who.actor,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=digest,
+                status_code=status_code,
+                response=response,
+            )
+        )
+        return JSONResponse(response, status_code=status_code)
+
+    def recover(session: Session) -> JSONResponse:
         found = _find(session, who.actor, key)
-        if found is None:
-            raise
-        return _replay(found, digest)
-    return JSONResponse(record.response, status_code=status_code)
+        if found is not None:
+            return _replay(found, digest)
+        raise ApiProblem(
+            409,
+            "the request conflicts with a concurrent write; retry it with the same key",
+            slug="write-conflict",
+        )
+
+    return batcher.run(job, recover=recover)

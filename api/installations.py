@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.geo import inside
-from api.models import CameraSite, District, SiteStatus
+from api.models import CameraSite, District, SiteStatus, table_of
 from api.problems import ApiProblem
 
 
@@ -52,20 +52,22 @@ def check_inside(district: District, points: list[tuple[float, float]], what: st
         )
 
 
-def existing_sites(
-    session: Session, district: District, camera_ids: list[str]
-) -> dict[str, CameraSite]:
-    """The named sites, 422 if any is unknown or belongs to another district."""
+def existing_sites(session: Session, district: District, camera_ids: list[str]) -> dict[str, int]:
+    """Row ids of the named sites, 422 if any is unknown or belongs to another district."""
     sites = {
-        s.camera_id: s
-        for s in session.scalars(select(CameraSite).where(CameraSite.camera_id.in_(camera_ids)))
+        camera_id: (site_id, district_id)
+        for camera_id, site_id, district_id in session.execute(
+            select(CameraSite.camera_id, CameraSite.id, CameraSite.district_id).where(
+                CameraSite.camera_id.in_(camera_ids)
+            )
+        )
     }
     unknown = [cid for cid in camera_ids if cid not in sites]
     if unknown:
         raise ApiProblem(
             422, f"unknown camera_id(s): {', '.join(unknown[:10])}", slug="unknown-site"
         )
-    foreign = [cid for cid in camera_ids if sites[cid].district_id != district.id]
+    foreign = [cid for cid in camera_ids if sites[cid][1] != district.id]
     if foreign:
         raise ApiProblem(
             422,
@@ -73,7 +75,7 @@ def existing_sites(
             f"{district.name!r}",
             slug="site-in-other-district",
         )
-    return sites
+    return {cid: site_id for cid, (site_id, _) in sites.items()}
 
 
 def mark_installed(
@@ -83,7 +85,7 @@ def mark_installed(
     if not site_ids:
         return []
     rows = session.execute(
-        update(CameraSite)
+        update(table_of(CameraSite))
         .where(CameraSite.id.in_(site_ids), CameraSite.status == SiteStatus.planned.value)
         .values(
             status=SiteStatus.installed.value, installed_at=at, installed_by_report_id=report_id

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -75,6 +76,12 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class: plain INSERT/UPDATE statements on it skip the ORM's
+    unit of work where a request writes rows it never reads back."""
+    return cast(Table, model.__table__)
 
 
 class Role(enum.StrEnum):

@@ -8,11 +8,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
 from api import audit
-from api.deps import API_PREFIX, DbSession, ReadPrincipal, ReportPrincipal, RequestId, WriteSession
-from api.idempotency import run_once
+from api.deps import (
+    API_PREFIX,
+    DatabaseDep,
+    DbSession,
+    ReadPrincipal,
+    ReportPrincipal,
+    RequestId,
+    WriteSession,
+)
+from api.idempotency import replay_of, require_key, run_once
 from api.installations import (
     check_inside,
     create_installed_sites,
@@ -24,7 +33,7 @@ from api.installations import (
     set_stream_details,
 )
 from api.lookups import district_by_name
-from api.models import District, InstallationReport, OwnerType, utcnow
+from api.models import District, InstallationReport, OwnerType, table_of, utcnow
 from api.problems import PROBLEM_RESPONSES, ApiProblem
 from api.schemas import CameraId, Count, DistrictName, Lat, Lon, Page, StrictModel
 from api.security import Principal
@@ -131,28 +140,34 @@ def writable_district(session: Any, who: Principal, name: str, *, status: int) -
 
 
 def _apply_report(
-    session: Any, who: Principal, district: District, body: ReportIn, rid: str | None
+    session: Session,
+    who: Principal,
+    district: District,
+    site_ids: dict[str, int],
+    body: ReportIn,
+    rid: str | None,
 ) -> dict[str, Any]:
-    sites = existing_sites(session, district, [s.camera_id for s in body.installed])
-    check_inside(district, [(s.lon, s.lat) for s in body.new_sites], "new_sites")
+    """The writes of a report: plain statements, so the write lock is held briefly."""
     now = utcnow()
-    report = InstallationReport(
-        district_id=district.id,
-        kind="sites",
-        actor=who.actor,
-        installed=0,
-        payload=body.model_dump(mode="json"),
-        created_at=now,
-    )
-    session.add(report)
-    session.flush()
+    report_id = session.execute(
+        insert(table_of(InstallationReport))
+        .values(
+            district_id=district.id,
+            kind="sites",
+            actor=who.actor,
+            installed=0,
+            payload=body.model_dump(mode="json"),
+            created_at=now,
+        )
+        .returning(InstallationReport.id)
+    ).scalar_one()
     newly = mark_installed(
-        session, [sites[s.camera_id].id for s in body.installed], report_id=report.id, at=now
+        session, [site_ids[s.camera_id] for s in body.installed], report_id=report_id, at=now
     )
     set_stream_details(
         session,
         [
-            {"id": sites[s.camera_id].id, **s.model_dump(exclude={"camera_id"}, exclude_none=True)}
+            {"id": site_ids[s.camera_id], **s.model_dump(exclude={"camera_id"}, exclude_none=True)}
             for s in body.installed
             if s.stream_url is not None or s.expected_fps is not None
         ],
@@ -161,15 +176,21 @@ def _apply_report(
         session,
         district,
         [s.model_dump(exclude_none=True) for s in body.new_sites],
-        report_id=report.id,
+        report_id=report_id,
         at=now,
     )
-    report.installed = len(newly) + len(created)
+    installed = len(newly) + len(created)
+    if installed:
+        session.execute(
+            update(table_of(InstallationReport))
+            .where(InstallationReport.id == report_id)
+            .values(installed=installed)
+        )
     newly_set = set(newly)
     result = ReportOut(
-        report_id=report.id,
+        report_id=report_id,
         district=district.name,
-        installed=report.installed,
+        installed=installed,
         already_installed=sorted(
             s.camera_id for s in body.installed if s.camera_id not in newly_set
         ),
@@ -182,7 +203,7 @@ def _apply_report(
         who,
         "report.create",
         "installation_report",
-        report.id,
+        report_id,
         after={k: result[k] for k in ("installed", "created_sites", "district_installed")},
         district=district.name,
         request_id=rid,
@@ -195,7 +216,7 @@ def create_report(
     request: Request,
     body: ReportIn,
     who: ReportPrincipal,
-    session: WriteSession,
+    db: DatabaseDep,
     rid: RequestId,
     idempotency_key: Annotated[
         str | None,
@@ -207,15 +228,22 @@ def create_report(
     A retry with the same ``Idempotency-Key`` and body replays the first response
     (header ``Idempotent-Replayed: true``); the same key with another body is 422.
     """
-    district = writable_district(session, who, body.district, status=422)
+    payload = body.model_dump(mode="json")
+    with db.session() as reads:  # checks first, outside the write lock
+        district = writable_district(reads, who, body.district, status=422)
+        key = require_key(idempotency_key)
+        if (replay := replay_of(reads, who, key, payload)) is not None:
+            return replay
+        site_ids = existing_sites(reads, district, [s.camera_id for s in body.installed])
+        check_inside(district, [(s.lon, s.lat) for s in body.new_sites], "new_sites")
     return run_once(
-        session,
+        request.app.state.write_batcher,
         who,
-        idempotency_key,
+        key,
         method="POST",
         path=request.url.path,
-        payload=body.model_dump(mode="json"),
-        work=lambda: _apply_report(session, who, district, body, rid),
+        payload=payload,
+        work=lambda session: _apply_report(session, who, district, site_ids, body, rid),
     )
 
 
