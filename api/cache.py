@@ -5,6 +5,10 @@ change it (``Database.on_commit``; for credentials only commits touching account
 client always sees its own writes; writes of *other* processes show within ``ttl``. A
 value computed while an invalidation happened is not stored (generation check), so an
 in-flight read cannot re-insert stale data.
+
+One thread computes a missing value while the others asking for it wait for that result
+(no stampede of identical queries); when an entry merely aged past ``ttl``, the others
+keep getting it until the refresh lands (stale by at most one computation).
 """
 
 from __future__ import annotations
@@ -12,9 +16,19 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
+
+
+@dataclass
+class _Flight:
+    """One computation in progress; waiters read its outcome when ``done`` is set."""
+
+    done: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    failed: bool = False
 
 
 class CommitCache(Generic[V]):
@@ -25,6 +39,7 @@ class CommitCache(Generic[V]):
         self.max_entries = max_entries
         self._entries: dict[Hashable, tuple[float, V]] = {}
         self._generation = 0
+        self._flights: dict[Hashable, _Flight] = {}
         self._lock = threading.Lock()
 
     def invalidate(self, *_args: object) -> None:
@@ -32,19 +47,52 @@ class CommitCache(Generic[V]):
         with self._lock:
             self._generation += 1
             self._entries.clear()
+            self._flights = {}  # reads after this commit start their own computation
+
+    def peek(self, key: Hashable) -> V | None:
+        """The cached, unexpired value of ``key``, else None (never computes)."""
+        with self._lock:
+            hit = self._entries.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
 
     def get(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The cached value of ``key``, or ``compute()`` (stored unless a commit intervened)."""
+        if self.ttl <= 0:
+            return compute()
         now = time.monotonic()
         with self._lock:
             hit = self._entries.get(key)
+            if hit is not None and now - hit[0] < self.ttl:
+                return hit[1]
+            flight = self._flights.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+            elif hit is not None:
+                return hit[1]  # aged out: serve it while the leader refreshes
             generation = self._generation
-        if hit is not None and now - hit[0] < self.ttl:
-            return hit[1]
-        value = compute()
-        with self._lock:
-            if generation == self._generation and self.ttl > 0:
-                if len(self._entries) >= self.max_entries:
-                    self._entries.clear()
-                self._entries[key] = (now, value)
+        if not leader:
+            flight.done.wait()
+            if not flight.failed:
+                return flight.value
+            return compute()  # the leader's computation raised: raise (or succeed) here
+        try:
+            value = compute()
+        except BaseException:
+            flight.failed = True
+            raise
+        else:
+            flight.value = value
+            with self._lock:
+                if generation == self._generation:
+                    if len(self._entries) >= self.max_entries:
+                        self._entries.clear()
+                    self._entries[key] = (now, value)
+        finally:
+            with self._lock:
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+            flight.done.set()
         return value

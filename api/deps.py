@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -128,7 +129,7 @@ def _key_principal(session: Session, key: str) -> Principal:
     )
 
 
-def optional_principal(
+async def optional_principal(
     request: Request,
     db: DatabaseDep,
     settings: SettingsDep,
@@ -138,8 +139,9 @@ def optional_principal(
     """The caller if credentials were sent (bad credentials are still a 401), else None.
 
     Lookups are cached until the next commit (``api.cache``); a token's expiry is checked
-    on every hit. Uses its own short session, released before the endpoint's session is
-    opened (declare the principal parameter first), so a request holds one connection.
+    on every hit. A hit is answered on the event loop; a miss looks up in a worker thread
+    with its own short session, released before the endpoint's session is opened
+    (declare the principal parameter first), so a request holds one connection.
     """
     if not api_key and not token:
         return None
@@ -152,10 +154,13 @@ def optional_principal(
             assert token is not None
             return _user_principal(session, token, settings)
 
-    principal = cache.get(("key", api_key) if api_key else ("token", token), look_up)
+    key = ("key", api_key) if api_key else ("token", token)
+    principal = cache.peek(key)
+    if principal is None:
+        principal = await run_in_threadpool(cache.get, key, look_up)
     expires = principal.extra.get("exp")
     if expires is not None and time.time() >= expires:
-        return look_up()  # raises the "expired" 401
+        return await run_in_threadpool(look_up)  # raises the "expired" 401
     return principal
 
 

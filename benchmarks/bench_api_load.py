@@ -10,16 +10,16 @@ uvicorn (``--workers`` processes) and measured:
   authenticated ``GET /api/v1/progress`` (JWT checked per request), both served from the
   app's ``RolloutCache`` (dropped at every commit of the serving process), and the public
   read again with the cache off;
-- report writes through an asyncio + httpx client: ``POST /api/v1/reports`` with a unique
-  ``Idempotency-Key``, each installing one planned site, spread over the nine district
-  reporters; afterwards the installed count in the database must have grown by exactly
-  the number of accepted reports (none lost).
+- report writes through wrk too (a Lua script sends each report once, in order):
+  ``POST /api/v1/reports`` with a unique ``Idempotency-Key``, each installing one planned
+  site, spread over the nine district reporters. Then every sent report is sent again
+  (httpx): each write wrk saw accepted must replay, and the installed count in the
+  database must have grown by exactly the number sent (none lost, none counted twice).
 
-Peer measured in the same run with both tools: a bare FastAPI "hello" endpoint (sync, like
-ours) on an identical uvicorn server; each phase's ratio is to the peer of its own tool.
-Prints requests/s, p50/p99 latency, errors/non-2xx, database size and peak server memory.
-Bounded: wrk phases last ``--wrk-seconds`` (+1 s warm-up); httpx phases stop after
-``--requests``/``--writes`` requests or ``--seconds``.
+Peer measured in the same run and tool: a bare FastAPI "hello" endpoint (sync, like ours)
+on an identical uvicorn server. Prints requests/s, p50/p99 latency, errors/non-2xx,
+database size and peak server memory. Bounded: each wrk phase lasts ``--wrk-seconds``
+(reads after a 1 s warm-up); the writes also stop when the planned sites run out.
 
 Run: ``.venv/bin/python benchmarks/bench_api_load.py [--backends sqlite,postgresql]``
 """
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -37,7 +38,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -52,7 +53,6 @@ from fastapi import FastAPI
 REPO = Path(__file__).resolve().parent.parent
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 SECRET = "bench-secret-" + "x" * 40
-RETRIES = 3
 T = TypeVar("T")
 
 
@@ -77,6 +77,40 @@ end
 """
 
 
+WRK_WRITES = """
+-- one report per request, each with its own Idempotency-Key, read from the file in args[1]
+-- (lines: key TAB api key TAB JSON body); the thread stops when the file is used up
+lines, total, sent, created, failed = {}, 0, 0, 0, 0
+function init(args)
+  for line in io.lines(args[1]) do lines[#lines + 1] = line end
+  total = #lines
+end
+function request()
+  if sent >= total then
+    wrk.thread:stop()
+    return wrk.format("GET", "/healthz")
+  end
+  sent = sent + 1
+  local key, api_key, body = lines[sent]:match("([^\\t]*)\\t([^\\t]*)\\t(.*)")
+  return wrk.format("POST", "/api/v1/reports", {["Content-Type"] = "application/json",
+    ["X-API-Key"] = api_key, ["Idempotency-Key"] = key}, body)
+end
+function response(status, headers, body)
+  if status == 201 then created = created + 1 elseif status ~= 200 then failed = failed + 1 end
+end
+threads = {}
+function setup(thread) threads[#threads + 1] = thread end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %d %d %.1f %.1f\\n", summary.duration, summary.requests,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99)))
+  local t = threads[1]
+  io.write(string.format("WRITES %d %d %d\\n", t:get("sent"), t:get("created"), t:get("failed")))
+end
+"""
+
+
 @dataclass
 class Result:
     """Outcome of one load phase: accepted requests, latency percentiles, failures."""
@@ -88,12 +122,6 @@ class Result:
     seconds: float
     p50_ms: float
     p99_ms: float
-    retries: int = 0
-
-    @classmethod
-    def of(cls, name: str, latencies: list[float], errors: int, seconds: float, retries: int):
-        p50, p99 = np.percentile(latencies, [50, 99]) * 1000 if latencies else (np.nan, np.nan)
-        return cls(name, "httpx", len(latencies), errors, seconds, p50, p99, retries)
 
     @property
     def rate(self) -> float:
@@ -103,39 +131,48 @@ class Result:
         return (
             f"  {self.name:<42} {self.rate:8.0f} req/s   p50 {self.p50_ms:6.1f} ms   "
             f"p99 {self.p99_ms:6.1f} ms   ok {self.ok:6d}   errors/non-2xx {self.errors}   "
-            f"retries {self.retries}   [{self.tool}]"
+            f"[{self.tool}]"
         )
 
 
-def wrk_load(
-    name: str, server: Server, path: str, headers: dict[str, str], args: argparse.Namespace
-) -> Result:
+def run_wrk(
+    name: str,
+    server: Server,
+    path: str,
+    args: argparse.Namespace,
+    *,
+    headers: dict[str, str] | None = None,
+    script: str = WRK_REPORT,
+    script_args: tuple[str, ...] = (),
+    warm_up: bool = True,
+) -> tuple[Result, str]:
     """Drive ``path`` with wrk (C, event loop) for ``--wrk-seconds`` on ``--concurrency``
-    keep-alive connections after a 1 s warm-up; wrk counts HTTP >= 400 as status errors."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_REPORT)
+    keep-alive connections (after a 1 s warm-up unless told not to); wrk counts
+    HTTP >= 400 as status errors. Returns the result and wrk's output."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script)
     command = ["wrk", "-t", str(args.wrk_threads), "-c", str(args.concurrency)]
-    command += ["--timeout", "10s", "-s", script.name]
-    for key, value in headers.items():
+    command += ["--timeout", "10s", "-s", lua.name]
+    for key, value in (headers or {}).items():
         command += ["-H", f"{key}: {value}"]
+    target = [server.base + path, *script_args]
     try:
-        subprocess.run([*command, "-d", "1s", server.base + path], capture_output=True, check=True)
+        if warm_up:
+            subprocess.run([*command, "-d", "1s", *target], capture_output=True, check=True)
         process = subprocess.Popen(
-            [*command, "-d", f"{args.wrk_seconds}s", server.base + path],
-            stdout=subprocess.PIPE,
-            text=True,
+            [*command, "-d", f"{args.wrk_seconds}s", *target], stdout=subprocess.PIPE, text=True
         )
         while process.poll() is None:
             server.sample_rss()
             time.sleep(0.2)
         output = process.stdout.read() if process.stdout else ""
     finally:
-        os.unlink(script.name)
+        os.unlink(lua.name)
     report = next((line for line in output.splitlines() if line.startswith("WRK ")), None)
     if process.returncode != 0 or report is None:
         raise RuntimeError(f"wrk failed on {path}: {output}")
     micros, requests, socket_errors, status_errors, p50, p99 = report.split()[1:]
-    return Result(
+    result = Result(
         name,
         f"wrk -t{args.wrk_threads}",
         int(requests) - int(status_errors),
@@ -144,56 +181,66 @@ def wrk_load(
         float(p50) / 1000,
         float(p99) / 1000,
     )
+    return result, output
 
 
-async def load(
-    name: str,
-    base: str,
-    make_request: Callable[[int], tuple[str, str, dict[str, str], object]],
-    *,
-    total: int,
-    concurrency: int,
-    seconds: float,
-    expect: int,
+def wrk_load(
+    name: str, server: Server, path: str, headers: dict[str, str], args: argparse.Namespace
 ) -> Result:
-    """Send ``total`` requests from ``concurrency`` tasks (stop early after ``seconds``)."""
-    latencies: list[float] = []
-    errors = retries = 0
-    counter = iter(range(total))
-    deadline = time.perf_counter() + seconds
+    """A read phase through wrk (see :func:`run_wrk`)."""
+    return run_wrk(name, server, path, args, headers=headers)[0]
+
+
+Entry = tuple[str, str, dict[str, Any]]  # Idempotency-Key, X-API-Key, report body
+
+
+def wrk_writes(
+    server: Server, entries: list[Entry], args: argparse.Namespace, workdir: Path
+) -> tuple[Result, int]:
+    """Report writes through wrk, one entry per request in order, until the entries or
+    ``--wrk-seconds`` run out. Returns the result (``ok`` = 201s) and how many were sent."""
+    data = workdir / "writes.tsv"
+    data.write_text(
+        "".join(f"{key}\t{api_key}\t{json.dumps(body)}\n" for key, api_key, body in entries)
+    )
+    result, output = run_wrk(
+        "report write (1 site, idempotency key)",
+        server,
+        "/api/v1/reports",
+        args,
+        script=WRK_WRITES,
+        script_args=(str(data),),
+        warm_up=False,
+    )
+    counts = next(line for line in output.splitlines() if line.startswith("WRITES "))
+    sent, created, failed = (int(x) for x in counts.split()[1:])
+    result.ok, result.errors = created, failed + result.errors
+    return result, sent
+
+
+async def resend(base: str, entries: list[Entry], concurrency: int) -> tuple[int, int, int]:
+    """Send every entry again (same key, same body): (replays, first runs, other answers).
+    A write wrk saw accepted must come back as a replay; one it never saw answered may
+    still be a first run (it was in flight when wrk stopped)."""
+    replays = fresh = other = 0
+    pending = iter(entries)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
     async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors, retries
-        for i in counter:
-            if time.perf_counter() > deadline:
-                return
-            method, path, headers, body = make_request(i)
-            started = time.perf_counter()
-            for attempt in range(RETRIES + 1):
-                try:
-                    response = await client.request(method, path, headers=headers, json=body)
-                    break
-                except httpx.TransportError:
-                    # a dropped connection: retry the same request (writes carry their
-                    # Idempotency-Key, so a retry never installs twice)
-                    if attempt == RETRIES:
-                        raise
-                    retries += 1
-            if response.status_code == expect:
-                latencies.append(time.perf_counter() - started)
+        nonlocal replays, fresh, other
+        for key, api_key, body in pending:
+            headers = {"X-API-Key": api_key, "Idempotency-Key": key}
+            response = await client.post("/api/v1/reports", headers=headers, json=body)
+            if response.status_code != 201:
+                other += 1
+            elif response.headers.get("Idempotent-Replayed") == "true":
+                replays += 1
             else:
-                errors += 1
+                fresh += 1
 
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
-        for _ in range(min(200, total)):  # warm-up: connections, caches, lazy imports
-            method, path, headers, _body = make_request(-1)
-            if method == "GET":
-                await client.request(method, path, headers=headers)
-        started = time.perf_counter()
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - started
-    return Result.of(name, latencies, errors, elapsed, retries)
+    return replays, fresh, other
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -244,15 +291,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-
-
-async def measured(server: Server, phase: Coroutine[Any, Any, Result]) -> Result:
-    """Run a load phase while sampling the server's memory."""
-    task = asyncio.ensure_future(phase)
-    while not task.done():
-        server.sample_rss()
-        await asyncio.sleep(0.2)
-    return task.result()
 
 
 @contextlib.contextmanager
@@ -423,25 +461,61 @@ def run_backend(backend: str, args: argparse.Namespace, workdir: Path) -> list[R
         server = Server("api.app:create_app", env, args.workers, factory=True)
         try:
             token = token_for_admin(server.base, url)
-            results = phases(server, args, keys, planned, token)
-            before = sum(args.sites // 9 - len(ids) for ids in planned.values())
-            accepted = results[-1].ok
-            after = installed_total(url)
-            verdict = "exact" if after == before + accepted else f"MISMATCH ({after})"
-            print(
-                f"  writes verified: {before} + {accepted} accepted = {before + accepted} "
-                f"installed in the database: {verdict}"
-            )
+            results = reads(server, args, token)
+            before = installed_total(url)
+            entries = write_entries(keys, planned)
+            writes, sent = wrk_writes(server, entries, args, workdir)
+            print(writes.line())
+            results.append(writes)
+            verify_writes(url, server, entries[:sent], writes.ok, before, args)
             print(
                 f"  database size {size_of(url, workdir)}, peak server RSS "
                 f"{server.peak_rss / 2**20:.0f} MB ({args.workers} worker(s))"
             )
-            if after != before + accepted:
-                raise SystemExit(f"{backend}: lost or double-counted writes")
         finally:
             server.stop()
         results.append(uncached_reads(env, args))
     return results
+
+
+def verify_writes(
+    url: str,
+    server: Server,
+    sent: list[Entry],
+    accepted: int,
+    before: int,
+    args: argparse.Namespace,
+) -> None:
+    """None lost, none counted twice: every sent report is sent again; each of the
+    ``accepted`` ones must replay, and the database must hold exactly one site per key."""
+    replays, fresh, other = run_async(resend(server.base, sent, args.concurrency))
+    after = installed_total(url)
+    exact = after == before + len(sent) and other == 0 and replays >= accepted
+    print(
+        f"  writes verified: {len(sent)} sent, {accepted} accepted; all sent again: "
+        f"{replays} replayed, {fresh} first runs (in flight when wrk stopped), {other} other; "
+        f"installed {before} -> {after} (+{after - before}): "
+        f"{'exact' if exact else 'MISMATCH'}"
+    )
+    if not exact:
+        raise SystemExit(f"{url.split(':')[0]}: lost or double-counted writes")
+
+
+def write_entries(keys: dict[str, str], planned: dict[str, list[str]]) -> list[Entry]:
+    """One report per planned site, districts interleaved, each with its own key."""
+    names = sorted(planned)
+    per = min(len(ids) for ids in planned.values())
+    return [
+        (
+            f"bench-{i}",
+            keys[names[i % len(names)]],
+            {
+                "district": names[i % len(names)],
+                "installed": [{"camera_id": planned[names[i % len(names)]][i // len(names)]}],
+            },
+        )
+        for i in range(per * len(names))
+    ]
 
 
 def uncached_reads(env: dict[str, str], args: argparse.Namespace) -> Result:
@@ -463,30 +537,8 @@ def uncached_reads(env: dict[str, str], args: argparse.Namespace) -> Result:
     return result
 
 
-def phases(
-    server: Server,
-    args: argparse.Namespace,
-    keys: dict[str, str],
-    planned: dict[str, list[str]],
-    token: str,
-) -> list[Result]:
-    """Reads through wrk, then writes through the httpx client (unique keys, exact count)."""
-    names = sorted(planned)
-
-    def write(i: int) -> tuple[str, str, dict[str, str], object]:
-        district = names[i % len(names)]
-        camera = planned[district][i // len(names)]
-        headers = {"X-API-Key": keys[district], "Idempotency-Key": f"bench-{i}"}
-        return (
-            "POST",
-            "/api/v1/reports",
-            headers,
-            {
-                "district": district,
-                "installed": [{"camera_id": camera}],
-            },
-        )
-
+def reads(server: Server, args: argparse.Namespace, token: str) -> list[Result]:
+    """The progress reads through wrk: public dashboard, then with a bearer token."""
     out = [
         wrk_load("progress read, public dashboard", server, "/api/v1/dashboard/progress", {}, args),
         wrk_load(
@@ -495,20 +547,6 @@ def phases(
             "/api/v1/progress",
             {"Authorization": f"Bearer {token}"},
             args,
-        ),
-        run_async(
-            measured(
-                server,
-                load(
-                    "report write (1 site, idempotency key)",
-                    server.base,
-                    write,
-                    total=args.writes,
-                    expect=201,
-                    concurrency=args.concurrency,
-                    seconds=args.seconds,
-                ),
-            )
         ),
     ]
     for result in out:
@@ -520,16 +558,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--sites", type=int, default=45_000, help="Seeded camera sites.")
-    parser.add_argument("--requests", type=int, default=8000, help="Reads per read phase.")
-    parser.add_argument("--writes", type=int, default=3000, help="Report writes.")
     parser.add_argument("--concurrency", type=int, default=8, help="Client connections.")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes.")
-    parser.add_argument("--seconds", type=float, default=30.0, help="Time cap per httpx phase.")
     parser.add_argument("--wrk-seconds", type=int, default=10, help="Duration of a wrk phase.")
     parser.add_argument("--wrk-threads", type=int, default=1, help="wrk threads.")
     args = parser.parse_args()
-    if args.writes > args.sites // 2:
-        parser.error("--writes must be at most half of --sites (writes install planned sites)")
     if shutil.which("wrk") is None:
         parser.error("wrk not found on PATH: install it with `make system-deps` (Debian: wrk)")
 
@@ -541,37 +574,18 @@ def main() -> None:
         f"bench_api_load: {args.workers} uvicorn worker(s), {args.concurrency} concurrent "
         f"client connections, {os.cpu_count()} CPU(s), client and server on this machine"
     )
-    peer = Server("bench_api_load:hello_app", {}, args.workers, factory=True)
+    peer_server = Server("bench_api_load:hello_app", {}, args.workers, factory=True)
     try:
-        peers = {
-            "wrk": wrk_load("peer: bare FastAPI hello (sync)", peer, "/hello", {}, args),
-            "httpx": run_async(
-                measured(
-                    peer,
-                    load(
-                        "peer: bare FastAPI hello (sync)",
-                        peer.base,
-                        lambda i: ("GET", "/hello", {}, None),
-                        total=args.requests,
-                        concurrency=args.concurrency,
-                        seconds=args.seconds,
-                        expect=200,
-                    ),
-                )
-            ),
-        }
+        peer = wrk_load("peer: bare FastAPI hello (sync)", peer_server, "/hello", {}, args)
     finally:
-        peer.stop()
-    for result in peers.values():
-        print(result.line())
-    print(f"  peer server peak RSS {peer.peak_rss / 2**20:.0f} MB")
+        peer_server.stop()
+    print(peer.line())
+    print(f"  peer server peak RSS {peer_server.peak_rss / 2**20:.0f} MB")
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         for backend in args.backends.split(","):
-            results = run_backend(backend.strip(), args, Path(tmp))
-            for result in results:
-                tool = result.tool.split()[0]
-                ratio = result.rate / peers[tool].rate
-                print(f"  {result.name:<42} {ratio:8.2f} x the hello peer ({tool})")
+            for result in run_backend(backend.strip(), args, Path(tmp)):
+                ratio = result.rate / peer.rate
+                print(f"  {result.name:<42} {ratio:8.2f} x the hello peer")
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
