@@ -61,11 +61,11 @@ def create_app(
     app.state.settings = settings
     app.state.api_settings = api_settings
     app.state.write_batcher = WriteBatcher(db)
-    app.state.rollout_cache = RolloutCache(api_settings.cache_seconds)
+    app.state.rollout_cache = RolloutCache(api_settings.cache_seconds, db)
     db.on_commit(app.state.rollout_cache.invalidate)
     app.state.principal_cache = CommitCache(api_settings.cache_seconds)
     _drop_principals_when_accounts_change(db, app.state.principal_cache)
-    app.state.metrics = ApiMetrics(db, app.state.rollout_cache)
+    app.state.metrics = ApiMetrics(app.state.rollout_cache)
     install_problem_handlers(app)
     _document_problems_in_openapi(app)
     for router in ROUTERS:

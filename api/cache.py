@@ -7,8 +7,9 @@ value computed while an invalidation happened is not stored (generation check), 
 in-flight read cannot re-insert stale data.
 
 One thread computes a missing value while the others asking for it wait for that result
-(no stampede of identical queries); when an entry merely aged past ``ttl``, the others
-keep getting it until the refresh lands (stale by at most one computation).
+(no stampede of identical queries). An entry that merely aged past ``ttl`` is refreshed
+by a background thread while every reader keeps getting it until the refresh lands: no
+request waits for a refresh, and figures are at most ``ttl`` plus one refresh old.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -40,6 +42,7 @@ class CommitCache(Generic[V]):
         self._entries: dict[Hashable, tuple[float, V]] = {}
         self._generation = 0
         self._flights: dict[Hashable, _Flight] = {}
+        self._background: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
     def invalidate(self, *_args: object) -> None:
@@ -58,7 +61,11 @@ class CommitCache(Generic[V]):
         return None
 
     def get(self, key: Hashable, compute: Callable[[], V]) -> V:
-        """The cached value of ``key``, or ``compute()`` (stored unless a commit intervened)."""
+        """The cached value of ``key``, or ``compute()`` (stored unless a commit intervened).
+
+        ``compute`` must not use the caller's session: an aged entry is refreshed by a
+        background thread while the caller gets the aged value at once.
+        """
         if self.ttl <= 0:
             return compute()
         now = time.monotonic()
@@ -70,14 +77,27 @@ class CommitCache(Generic[V]):
             leader = flight is None
             if flight is None:
                 flight = self._flights[key] = _Flight()
-            elif hit is not None:
-                return hit[1]  # aged out: serve it while the leader refreshes
-            generation = self._generation
-        if not leader:
-            flight.done.wait()
-            if not flight.failed:
-                return flight.value
-            return compute()  # the leader's computation raised: raise (or succeed) here
+                generation = self._generation
+            if hit is not None:
+                if leader:
+                    self._refresher().submit(self._fill, key, compute, flight, generation, now)
+                return hit[1]
+        if leader:
+            return self._fill(key, compute, flight, generation, now)
+        flight.done.wait()
+        if not flight.failed:
+            return flight.value
+        return compute()  # the leader's computation raised: raise (or succeed) here
+
+    def _refresher(self) -> ThreadPoolExecutor:
+        if self._background is None:
+            self._background = ThreadPoolExecutor(1, thread_name_prefix="cache-refresh")
+        return self._background
+
+    def _fill(
+        self, key: Hashable, compute: Callable[[], V], flight: _Flight, generation: int, now: float
+    ) -> V:
+        """Compute ``key`` for ``flight`` and store it unless a commit happened meanwhile."""
         try:
             value = compute()
         except BaseException:

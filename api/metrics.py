@@ -14,7 +14,6 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from api.db import Database
 from api.progress import RolloutCache
 
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -24,8 +23,7 @@ LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.
 class RolloutCollector(Collector):
     """Reads per-district rollout figures from the database each time Prometheus scrapes."""
 
-    def __init__(self, db: Database, cache: RolloutCache) -> None:
-        self.db = db
+    def __init__(self, cache: RolloutCache) -> None:
         self.cache = cache
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
@@ -44,21 +42,20 @@ class RolloutCollector(Collector):
             "Target of the current period by district.",
             labels=["district"],
         )
-        with self.db.session() as session:
-            period = self.cache.current_period(session, dt.datetime.now(dt.UTC).date())
-            for row in self.cache.get(session, period):
-                sites.add_metric([row.district, "planned"], row.pending)
-                sites.add_metric([row.district, "installed"], row.installed)
-                for state, count in row.states.items():
-                    health.add_metric([row.district, state], count)
-                targets.add_metric([row.district], row.target)
+        period = self.cache.current_period(dt.datetime.now(dt.UTC).date())
+        for row in self.cache.get(period):
+            sites.add_metric([row.district, "planned"], row.pending)
+            sites.add_metric([row.district, "installed"], row.installed)
+            for state, count in row.states.items():
+                health.add_metric([row.district, state], count)
+            targets.add_metric([row.district], row.target)
         yield from (sites, health, targets)
 
 
 class ApiMetrics:
     """The app's metric registry and the request observer used by the middleware."""
 
-    def __init__(self, db: Database, cache: RolloutCache) -> None:
+    def __init__(self, cache: RolloutCache) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "safecity_http_requests",
@@ -73,7 +70,7 @@ class ApiMetrics:
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(RolloutCollector(db, cache))
+        self.registry.register(RolloutCollector(cache))
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count and time one request (status folded to its class, e.g. ``2xx``)."""

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.cache import CommitCache
+from api.db import Database
 from api.models import (
     AssessmentPeriod,
     CameraHealth,
@@ -134,24 +135,35 @@ def rollout_counts(
 
 class RolloutCache:
     """Cached ``rollout_counts`` and current-period lookups (see ``api.cache``): progress
-    is read far more often than written."""
+    is read far more often than written. Figures are computed in sessions of their own,
+    so an aged entry can be refreshed in the background."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, db: Database) -> None:
         self.store: CommitCache[object] = CommitCache(ttl)
+        self.db = db
 
     def invalidate(self, *_args: object) -> None:
         """Forget everything (wired to ``after_commit``)."""
         self.store.invalidate()
 
-    def current_period(self, session: Session, day: dt.date) -> AssessmentPeriod | None:
+    def current_period(self, day: dt.date) -> AssessmentPeriod | None:
         """``period_for(day)``, cached (the row is detached: read its columns only)."""
-        period = self.store.get(("period", day), lambda: period_for(session, day))
+
+        def look_up() -> AssessmentPeriod | None:
+            with self.db.session() as session:
+                return period_for(session, day)
+
+        period = self.store.get(("period", day), look_up)
         return period if isinstance(period, AssessmentPeriod) else None
 
-    def get(self, session: Session, period: AssessmentPeriod | None) -> list[DistrictCounts]:
+    def get(self, period: AssessmentPeriod | None) -> list[DistrictCounts]:
         """Counts for ``period`` (copies: callers may change them freely)."""
-        key = ("counts", period.id if period is not None else None)
-        rows = self.store.get(key, lambda: rollout_counts(session, period=period))
+
+        def count() -> list[DistrictCounts]:
+            with self.db.session() as session:
+                return rollout_counts(session, period=period)
+
+        rows = self.store.get(("counts", period.id if period is not None else None), count)
         assert isinstance(rows, list)
         return [replace(r, states=dict(r.states)) for r in rows]
 

@@ -17,7 +17,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.dashboard import district_map
-from api.db import Database
 from api.deps import API_PREFIX, DbSession
 from api.lookups import district_by_name
 from api.models import AssessmentRun, Score
@@ -87,15 +86,12 @@ def dashboard_page() -> FileResponse:
 def public_progress(request: Request) -> Response:
     """Progress of every district and the city against the current period (public; figures
     from the app's rollout cache, see ``api.progress.RolloutCache``)."""
-    # The hottest read of the service: its own session instead of the DbSession dependency
-    # saves a thread-pool hop, and returning the serialised model skips FastAPI validating
-    # it a second time.
-    db: Database = request.app.state.db
+    # The hottest read of the service: no session dependency (the cache reads with its
+    # own), and returning the serialised model skips FastAPI validating it a second time.
     cache: RolloutCache = request.app.state.rollout_cache
     now = dt.datetime.now(dt.UTC)
-    with db.session() as session:
-        period = cache.current_period(session, now.date())
-        rows = cache.get(session, period)
+    period = cache.current_period(now.date())
+    rows = cache.get(period)
     report = ProgressReport(
         period=period.name if period else None,
         as_of=now,

@@ -77,9 +77,9 @@ def read_progress(
     """All districts and the city; targets of ``period`` (default: the current one)."""
     now = dt.datetime.now(dt.UTC)
     chosen: AssessmentPeriod | None = (
-        period_by_name(session, period) if period else cache.current_period(session, now.date())
+        period_by_name(session, period) if period else cache.current_period(now.date())
     )
-    rows = cache.get(session, chosen)
+    rows = cache.get(chosen)
     return ProgressReport(
         period=chosen.name if chosen else None,
         as_of=now,
@@ -116,6 +116,6 @@ def read_district_progress(
     chosen = (
         period_by_name(session, period)
         if period
-        else cache.current_period(session, dt.datetime.now(dt.UTC).date())
+        else cache.current_period(dt.datetime.now(dt.UTC).date())
     )
-    return progress_out(next(r for r in cache.get(session, chosen) if r.district == found.name))
+    return progress_out(next(r for r in cache.get(chosen) if r.district == found.name))
