@@ -1,7 +1,7 @@
 """Append-only audit trail: one row per write, in the same transaction as the write.
 
-Rows are inserted with a plain INSERT at once (no unit of work): an audit row is never
-read back or changed by the request that writes it."""
+Rows are inserted with a plain INSERT on the session's connection at once (no unit of
+work): an audit row is never read back or changed by the request that writes it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from api.models import AuditEntry, table_of
 from api.security import Principal
+
+_INSERT = insert(table_of(AuditEntry))
 
 
 def record(
@@ -27,16 +29,17 @@ def record(
     request_id: str | None = None,
 ) -> None:
     """Add an audit entry (``who`` is a principal, or a label such as ``"cli"``)."""
-    session.execute(
-        insert(table_of(AuditEntry)).values(
-            actor=who.actor if isinstance(who, Principal) else who,
-            role=who.role.value if isinstance(who, Principal) else None,
-            district=district if district is not None else getattr(who, "district", None),
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            before=before,
-            after=after,
-            request_id=request_id,
-        )
+    session.connection().execute(
+        _INSERT,
+        {
+            "actor": who.actor if isinstance(who, Principal) else who,
+            "role": who.role.value if isinstance(who, Principal) else None,
+            "district": district if district is not None else getattr(who, "district", None),
+            "action": action,
+            "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "before": before,
+            "after": after,
+            "request_id": request_id,
+        },
     )

@@ -97,6 +97,13 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         writer = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._write_sessions = sessionmaker(writer, expire_on_commit=False)
+        # PostgreSQL runs single reads without BEGIN/ROLLBACK round trips; SQLite's reads
+        # are cheap in-process transactions already (and its BEGIN is ours, see above).
+        self._single_reads = (
+            self._sessions
+            if self.dialect == "sqlite"
+            else sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        )
 
     def listen(self, name: str, callback: Callable[..., None]) -> None:
         """Attach a session event (e.g. ``after_commit``) to every session of this database."""
@@ -116,6 +123,13 @@ class Database:
     def session(self) -> Iterator[Session]:
         """A session for reads (and writes that cannot conflict); closed on exit."""
         with self._sessions() as session:
+            yield session
+
+    @contextmanager
+    def autocommit_session(self) -> Iterator[Session]:
+        """A session for checks made of independent reads that need no common snapshot
+        (on PostgreSQL each statement commits by itself: no BEGIN/ROLLBACK round trips)."""
+        with self._single_reads() as session:
             yield session
 
     @contextmanager

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import insert, select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from api.models import IdempotencyRecord, table_of
@@ -52,7 +52,17 @@ def require_key(key: str | None) -> str:
     return key
 
 
-def _replay(record: IdempotencyRecord, digest: str) -> JSONResponse:
+# Statements of the hot path, built once (executed on the session's connection).
+_FIND = select(
+    IdempotencyRecord.key,
+    IdempotencyRecord.request_hash,
+    IdempotencyRecord.status_code,
+    IdempotencyRecord.response,
+).where(IdempotencyRecord.principal == bindparam("who"), IdempotencyRecord.key == bindparam("k"))
+_RECORD = insert(table_of(IdempotencyRecord))
+
+
+def _replay(record: Row[Any], digest: str) -> JSONResponse:
     if record.request_hash != digest:
         raise ApiProblem(
             422,
@@ -64,12 +74,8 @@ def _replay(record: IdempotencyRecord, digest: str) -> JSONResponse:
     )
 
 
-def _find(session: Session, principal: str, key: str) -> IdempotencyRecord | None:
-    return session.scalars(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.principal == principal, IdempotencyRecord.key == key
-        )
-    ).first()
+def _find(session: Session, principal: str, key: str) -> Row[Any] | None:
+    return session.connection().execute(_FIND, {"who": principal, "k": key}).first()
 
 
 def replay_of(session: Session, who: Principal, key: str, payload: Any) -> JSONResponse | None:
@@ -97,16 +103,17 @@ def run_once(
 
     def job(session: Session) -> JSONResponse:
         response = work(session)
-        session.execute(
-            insert(table_of(IdempotencyRecord)).values(
-                principal=who.actor,
-                key=key,
-                method=method,
-                path=path,
-                request_hash=digest,
-                status_code=status_code,
-                response=response,
-            )
+        session.connection().execute(
+            _RECORD,
+            {
+                "principal": who.actor,
+                "key": key,
+                "method": method,
+                "path": path,
+                "request_hash": digest,
+                "status_code": status_code,
+                "response": response,
+            },
         )
         return JSONResponse(response, status_code=status_code)
 

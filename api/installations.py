@@ -12,24 +12,37 @@ import uuid
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.geo import inside
 from api.models import CameraSite, District, SiteStatus, table_of
 from api.problems import ApiProblem
 
+# Statements of the report hot path, built once (executed on the session's connection).
+_COUNT_INSTALLED = select(func.count()).where(
+    CameraSite.district_id == bindparam("district"),
+    CameraSite.status == SiteStatus.installed.value,
+)
+_MARK_INSTALLED = (
+    update(table_of(CameraSite))
+    .where(
+        CameraSite.id.in_(bindparam("site_ids", expanding=True)),
+        CameraSite.status == SiteStatus.planned.value,
+    )
+    .values(
+        status=SiteStatus.installed.value,
+        installed_at=bindparam("when"),
+        installed_by_report_id=bindparam("report"),
+    )
+    .returning(CameraSite.camera_id)
+)
+
 
 def installed_count(session: Session, district_id: int) -> int:
     """Installed sites of a district."""
-    return (
-        session.scalar(
-            select(func.count()).where(
-                CameraSite.district_id == district_id,
-                CameraSite.status == SiteStatus.installed.value,
-            )
-        )
-        or 0
+    return int(
+        session.connection().execute(_COUNT_INSTALLED, {"district": district_id}).scalar_one()
     )
 
 
@@ -84,13 +97,8 @@ def mark_installed(
     """Install the still-planned sites among ``site_ids``; returns the ones this call did."""
     if not site_ids:
         return []
-    rows = session.execute(
-        update(table_of(CameraSite))
-        .where(CameraSite.id.in_(site_ids), CameraSite.status == SiteStatus.planned.value)
-        .values(
-            status=SiteStatus.installed.value, installed_at=at, installed_by_report_id=report_id
-        )
-        .returning(CameraSite.camera_id)
+    rows = session.connection().execute(
+        _MARK_INSTALLED, {"site_ids": site_ids, "when": at, "report": report_id}
     )
     return sorted(rows.scalars())
 

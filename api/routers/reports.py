@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, status
 from pydantic import BaseModel, Field, model_validator
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api import audit
@@ -139,27 +139,37 @@ def writable_district(session: Any, who: Principal, name: str, *, status: int) -
     return district
 
 
+# Statements of the report hot path, built once.
+_INSERT_REPORT = insert(table_of(InstallationReport)).returning(InstallationReport.id)
+_SET_INSTALLED = (
+    update(table_of(InstallationReport))
+    .where(InstallationReport.id == bindparam("report"))
+    .values(installed=bindparam("count"))
+)
+
+
 def _apply_report(
     session: Session,
     who: Principal,
     district: District,
     site_ids: dict[str, int],
     body: ReportIn,
+    payload: dict[str, Any],
     rid: str | None,
 ) -> dict[str, Any]:
     """The writes of a report: plain statements, so the write lock is held briefly."""
     now = utcnow()
-    report_id = session.execute(
-        insert(table_of(InstallationReport))
-        .values(
-            district_id=district.id,
-            kind="sites",
-            actor=who.actor,
-            installed=0,
-            payload=body.model_dump(mode="json"),
-            created_at=now,
-        )
-        .returning(InstallationReport.id)
+    connection = session.connection()
+    report_id = connection.execute(
+        _INSERT_REPORT,
+        {
+            "district_id": district.id,
+            "kind": "sites",
+            "actor": who.actor,
+            "installed": 0,
+            "payload": payload,
+            "created_at": now,
+        },
     ).scalar_one()
     newly = mark_installed(
         session, [site_ids[s.camera_id] for s in body.installed], report_id=report_id, at=now
@@ -181,11 +191,7 @@ def _apply_report(
     )
     installed = len(newly) + len(created)
     if installed:
-        session.execute(
-            update(table_of(InstallationReport))
-            .where(InstallationReport.id == report_id)
-            .values(installed=installed)
-        )
+        connection.execute(_SET_INSTALLED, {"report": report_id, "count": installed})
     newly_set = set(newly)
     result = ReportOut(
         report_id=report_id,
@@ -229,7 +235,7 @@ def create_report(
     (header ``Idempotent-Replayed: true``); the same key with another body is 422.
     """
     payload = body.model_dump(mode="json")
-    with db.session() as reads:  # checks first, outside the write lock
+    with db.autocommit_session() as reads:  # checks first, outside the write lock
         district = writable_district(reads, who, body.district, status=422)
         key = require_key(idempotency_key)
         if (replay := replay_of(reads, who, key, payload)) is not None:
@@ -243,7 +249,7 @@ def create_report(
         method="POST",
         path=request.url.path,
         payload=payload,
-        work=lambda session: _apply_report(session, who, district, site_ids, body, rid),
+        work=lambda session: _apply_report(session, who, district, site_ids, body, payload, rid),
     )
 
 
