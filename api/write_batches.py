@@ -1,11 +1,12 @@
 """Group commit: the writes of many concurrent requests in one transaction.
 
 Request threads validate on their own (plain reads) and hand the remaining writes to
-:class:`WriteBatcher`, whose single thread runs every job waiting at that moment in one
-write transaction and commits once. One short-lived writer per process instead of one
-transaction per request: the database's write lock (SQLite's single writer, PostgreSQL's
-commit flush) is taken once per batch, and the writer does not queue for the GIL behind
-the request threads between statements while other writers wait for the lock.
+:class:`WriteBatcher`, whose writer thread runs every job waiting at that moment in one
+write transaction and commits once (one writer per process on SQLite, a few on
+PostgreSQL). Few writers instead of one transaction per request: the database's write
+lock (SQLite's single writer, PostgreSQL's commit flush) is taken once per batch, and a
+writer does not queue for the GIL behind the request threads between statements while
+other writers wait for the lock.
 
 A job is a function of the session that must not commit. If any job of a batch fails,
 the batch is rolled back and each job is run again alone in its own transaction, so one
@@ -30,6 +31,7 @@ from api.db import Database
 
 T = TypeVar("T")
 MAX_BATCH = 64
+WRITERS_POSTGRESQL = 4
 
 
 @dataclass
@@ -40,14 +42,20 @@ class _Job(Generic[T]):
 
 
 class WriteBatcher:
-    """Runs write jobs of this process's requests in batches, one writer thread."""
+    """Runs write jobs of this process's requests in batches on a few writer threads."""
 
-    def __init__(self, db: Database, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, db: Database, max_batch: int = MAX_BATCH, writers: int | None = None
+    ) -> None:
         self.db = db
         self.max_batch = max_batch
+        # SQLite has one writer at a time anyway; on PostgreSQL a writer spends most of a
+        # batch waiting for round trips, so a few run side by side (distinct rows; a race
+        # on the same key is settled by its unique constraint as above).
+        self.writers = writers or (1 if db.dialect == "sqlite" else WRITERS_POSTGRESQL)
         self._jobs: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._pid = 0
 
     def run(
@@ -61,21 +69,26 @@ class WriteBatcher:
         return job.future.result()
 
     def close(self) -> None:
-        """Stop the writer after the jobs already queued."""
+        """Stop the writers after the jobs already queued."""
         with self._lock:
-            if self._thread is not None and self._pid == os.getpid():
-                self._jobs.put(None)
-                self._thread.join(timeout=30)
-            self._thread = None
+            if self._pid == os.getpid():
+                for _ in self._threads:
+                    self._jobs.put(None)
+                for thread in self._threads:
+                    thread.join(timeout=30)
+            self._threads = []
 
     def _ensure_writer(self) -> None:
         with self._lock:
-            if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+            if self._pid != os.getpid() or not all(t.is_alive() for t in self._threads):
                 self._pid = os.getpid()
-                self._thread = threading.Thread(
+                self._threads = [t for t in self._threads if t.is_alive()]
+            while len(self._threads) < self.writers:
+                thread = threading.Thread(
                     target=self._loop, name="safecity-write-batcher", daemon=True
                 )
-                self._thread.start()
+                thread.start()
+                self._threads.append(thread)
 
     def _loop(self) -> None:
         while True:
