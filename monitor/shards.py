@@ -158,9 +158,9 @@ def _pack(book: StateBook) -> dict[str, list[Any]]:
         "flapping": [t.flapping for t in trackers],
         "since": [t.since for t in trackers],
         "reasons": [t.reasons for t in trackers],
-        "outcomes": ["".join(o[0] for o in t._outcomes) for t in trackers],
-        "changes": [bytes(t._changes) for t in trackers],
-        "notified": [_STATE_CODES[t._notified_state] for t in trackers],
+        "outcomes": ["".join(o[0] for o in t.recent_outcomes) for t in trackers],
+        "changes": [bytes(t.recent_changes) for t in trackers],
+        "notified": [_STATE_CODES[t.notified_state] for t in trackers],
     }
 
 
@@ -178,9 +178,9 @@ def _unpack(columns: dict[str, list[Any]], hysteresis: Hysteresis) -> StateBook:
             cid, district, hysteresis, state=STATES[state], flapping=flapping, since=since
         )
         tracker.reasons = reasons
-        tracker._outcomes = deque(_OUTCOME[c] for c in outcomes)
-        tracker._changes = deque(bool(c) for c in changes)
-        tracker._notified_state = STATES[notified]
+        tracker.recent_outcomes = deque(_OUTCOME[c] for c in outcomes)
+        tracker.recent_changes = deque(bool(c) for c in changes)
+        tracker.notified_state = STATES[notified]
         book.trackers[cid] = tracker
     return book
 

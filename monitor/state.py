@@ -111,25 +111,27 @@ class CameraTracker:
     since: str = field(default_factory=utc_now)
     reasons: list[str] = field(default_factory=list)
     last_result: ProbeResult | None = None
-    _outcomes: deque[Outcome] = field(default_factory=deque)
-    _changes: deque[bool] = field(default_factory=deque)
-    _notified_state: CameraState = "ok"
+    # its memory (kept by monitor.shards checkpoints): last outcomes, last state changes,
+    # and the state last published
+    recent_outcomes: deque[Outcome] = field(default_factory=deque)
+    recent_changes: deque[bool] = field(default_factory=deque)
+    notified_state: CameraState = "ok"
 
     def observe(self, result: ProbeResult) -> TransitionEvent | None:
         """Feed one probe result; return the event to publish, if any."""
         h = self.hysteresis
         outcome = classify(result)
         self.last_result = result
-        self._outcomes.append(outcome)
-        while len(self._outcomes) > max(h.down_after, h.degrade_after, h.up_after):
-            self._outcomes.popleft()
+        self.recent_outcomes.append(outcome)
+        while len(self.recent_outcomes) > max(h.down_after, h.degrade_after, h.up_after):
+            self.recent_outcomes.popleft()
         if outcome != "good":
             self.reasons = list(result.reasons)
         new_state = self._next_state()
         changed = new_state != self.state
-        self._changes.append(changed)
-        while len(self._changes) > h.flap_window:
-            self._changes.popleft()
+        self.recent_changes.append(changed)
+        while len(self.recent_changes) > h.flap_window:
+            self.recent_changes.popleft()
         if changed:
             self.state, self.since = new_state, result.started_at
             if new_state == "ok":
@@ -139,7 +141,7 @@ class CameraTracker:
     def _streak(self, *kinds: Outcome) -> int:
         """Length of the run of trailing outcomes that are all in ``kinds``."""
         count = 0
-        for outcome in reversed(self._outcomes):
+        for outcome in reversed(self.recent_outcomes):
             if outcome not in kinds:
                 break
             count += 1
@@ -147,7 +149,7 @@ class CameraTracker:
 
     def _next_state(self) -> CameraState:
         h = self.hysteresis
-        last = self._outcomes[-1]
+        last = self.recent_outcomes[-1]
         if self._streak("failed") >= h.down_after:
             return "down"
         if self.state != "ok" and self._streak("good") >= h.up_after:
@@ -164,12 +166,12 @@ class CameraTracker:
 
     def _event(self, result: ProbeResult, changed: bool) -> TransitionEvent | None:
         h = self.hysteresis
-        changes = sum(self._changes)
+        changes = sum(self.recent_changes)
         if not self.flapping and changed and changes >= h.flap_changes:
             self.flapping = True
             return self._emit(result, flapping=True)
         if self.flapping:
-            if changes == 0 and len(self._changes) >= h.flap_window:
+            if changes == 0 and len(self.recent_changes) >= h.flap_window:
                 self.flapping = False
                 return self._emit(result, flapping=False)
             return None
@@ -179,14 +181,14 @@ class CameraTracker:
         event = TransitionEvent(
             camera_id=self.camera_id,
             district=self.district,
-            from_state=self._notified_state,
+            from_state=self.notified_state,
             to_state=self.state,
             reasons=list(self.reasons) if self.state != "ok" else [],
             flapping=flapping,
             metrics=event_metrics(result),
             at=result.started_at,
         )
-        self._notified_state = self.state
+        self.notified_state = self.state
         return event
 
 

@@ -49,7 +49,7 @@ def _ragged_arange(counts: np.ndarray) -> np.ndarray:
     return np.arange(int(counts.sum())) - np.repeat(starts, counts)
 
 
-def _chunk_pairs(
+def chunk_pairs(
     site_xy: np.ndarray,
     options: OptionSet,
     model: SectorModel,
@@ -90,7 +90,7 @@ def _chunk_pairs(
     return np.concatenate(out_point), np.concatenate(out_option), np.concatenate(out_site)
 
 
-def _drop_occluded(
+def drop_occluded(
     point: np.ndarray,
     option: np.ndarray,
     site: np.ndarray,
@@ -131,9 +131,9 @@ def coverage_matrix(
         task = bar.add_task("coverage (sites)", total=n_sites)
         for lo in range(0, n_sites, chunk_sites):
             hi = min(lo + chunk_sites, n_sites)
-            point, option, site = _chunk_pairs(site_xy, options, model, point_xy, tree, lo, hi)
+            point, option, site = chunk_pairs(site_xy, options, model, point_xy, tree, lo, hi)
             if occluders is not None:
-                point, option = _drop_occluded(point, option, site, site_xy, point_xy, occluders)
+                point, option = drop_occluded(point, option, site, site_xy, point_xy, occluders)
             lo_opt, hi_opt = np.searchsorted(options.site, [lo, hi])
             blocks.append(
                 sp.csc_matrix(

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 import shapely
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from planner.coverage import SectorModel, _chunk_pairs, _drop_occluded
+from planner.coverage import SectorModel, chunk_pairs, drop_occluded
 from planner.occlusion import Occluders
 from planner.sectors import OptionSet
 
@@ -150,13 +150,13 @@ def tile_block(work: str, stamp: float, tile: int) -> tuple[np.ndarray, np.ndarr
     )
     local_xy, site_xy = xy[point], inputs.site_xy[site]
     tree = shapely.STRtree(shapely.points(local_xy))
-    pairs = _chunk_pairs(site_xy, local, inputs.model, local_xy, tree, 0, len(site))
+    pairs = chunk_pairs(site_xy, local, inputs.model, local_xy, tree, 0, len(site))
     p, o = pairs[0], pairs[1]
     if inputs.footprints is not None:
         box = shapely.box(lo_x, lo_y, hi_x, hi_y)
         near = inputs.footprints[shapely.STRtree(inputs.footprints).query(box)]
         if len(near):
-            p, o = _drop_occluded(p, o, pairs[2], site_xy, local_xy, Occluders(near))
+            p, o = drop_occluded(p, o, pairs[2], site_xy, local_xy, Occluders(near))
     return point[p], option[o]
 
 
