@@ -3,12 +3,13 @@ latest state (an upsert that never lets an older event overwrite a newer one).""
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Column, Result, Table, Text, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,10 +27,6 @@ def finite_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [finite_json(v) for v in value]
     return value
-
-
-def _insert_for(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 @dataclass(frozen=True)
@@ -71,14 +68,20 @@ def store_transitions(session: Session, events: Sequence[dict[str, Any]]) -> Ing
         }
         for e in unique.values()
     ]
-    # executemany of one cached statement ("insertmanyvalues" batches the RETURNING):
-    # compiling a multi-row VALUES clause per chunk costs far more than the database work
-    statement = (
-        _insert_for(session)(table_of(HealthTransition))
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(HealthTransition.event_id)
+    accepted = (
+        set(
+            _insert_rows(
+                session,
+                table_of(HealthTransition),
+                rows,
+                lambda insert: insert.on_conflict_do_nothing(index_elements=["event_id"]).returning(
+                    HealthTransition.event_id
+                ),
+            ).scalars()
+        )
+        if rows
+        else set()
     )
-    accepted = set(session.execute(statement, rows).scalars()) if rows else set()
     latest: dict[int, dict[str, Any]] = {}
     for row in rows:
         if row["event_id"] in accepted and row["site_id"] is not None:
@@ -108,18 +111,47 @@ def _advance_states(session: Session, latest: list[dict[str, Any]]) -> None:
         }
         for r in latest
     ]
-    statement = _insert_for(session)(table_of(CameraHealth))
-    excluded = statement.excluded
-    statement = statement.on_conflict_do_update(
-        index_elements=["site_id"],
-        set_={
-            "state": excluded.state,
-            "reasons": excluded.reasons,
-            "flapping": excluded.flapping,
-            "since": excluded.since,
-            "last_event_id": excluded.last_event_id,
-            "updated_at": excluded.since,
-        },
-        where=CameraHealth.since <= excluded.since,
-    )
-    session.execute(statement, values)
+
+    def upsert(insert: Any) -> Any:
+        excluded = insert.excluded
+        return insert.on_conflict_do_update(
+            index_elements=["site_id"],
+            set_={
+                "state": excluded.state,
+                "reasons": excluded.reasons,
+                "flapping": excluded.flapping,
+                "since": excluded.since,
+                "last_event_id": excluded.last_event_id,
+                "updated_at": excluded.since,
+            },
+            where=CameraHealth.since <= excluded.since,
+        )
+
+    _insert_rows(session, table_of(CameraHealth), values, upsert)
+
+
+def _insert_rows(
+    session: Session, table: Table, rows: list[dict[str, Any]], finish: Callable[[Any], Any]
+) -> Result[Any]:
+    """Insert ``rows`` (same keys each) with ``finish`` adding ON CONFLICT / RETURNING.
+
+    Both ways send the rows as parameters of one cached statement; compiling a multi-row
+    VALUES clause per chunk cost far more than the database work. PostgreSQL: one
+    ``INSERT ... SELECT unnest(array), ...`` (a parameter per column). SQLite: an
+    executemany ("insertmanyvalues" batches the RETURNING).
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return session.execute(finish(sqlite.insert(table)), rows)
+    columns = list(rows[0])
+    source = select(*(_unnest(table.c[name], [row[name] for row in rows]) for name in columns))
+    return session.execute(finish(postgresql.insert(table).from_select(columns, source)))
+
+
+def _unnest(column: Column[Any], values: list[Any]) -> Any:
+    """``unnest(:array)`` of one column's values (JSON travels as text and is cast back)."""
+    if isinstance(column.type, JSON):
+        texts = [None if v is None else json.dumps(v) for v in values]
+        array = bindparam(f"all_{column.key}", texts, type_=postgresql.ARRAY(Text))
+        return cast(func.unnest(array), column.type).label(column.key)
+    array = bindparam(f"all_{column.key}", values, type_=postgresql.ARRAY(column.type))
+    return func.unnest(array).label(column.key)
