@@ -42,7 +42,8 @@ def test_one_failing_job_leaves_the_others_of_its_batch_committed(batcher: Write
 
     def client(i: int) -> None:
         start.wait()
-        key = f"k{i % 30}"  # ten keys are sent twice: exactly one insert of each wins
+        # ten keys are sent twice (exactly one insert of each wins); one job fails
+        key = "bad" if i == 7 else f"k{i % 30}"
         try:
             outcomes[f"{i}"] = batcher.run(
                 _insert(key, -1 if i == 7 else i),
@@ -58,9 +59,9 @@ def test_one_failing_job_leaves_the_others_of_its_batch_committed(batcher: Write
         thread.join()
     with batcher.db.session() as session:
         stored = dict(session.execute(text("SELECT k, v FROM t")).all())
-    assert outcomes["7"] == "error negative value for k7"
-    assert set(stored) == {f"k{j}" for j in range(30)}
-    assert stored["k7"] == 37  # the failed job wrote nothing; its twin with value 37 did
+    assert outcomes["7"] == "error negative value for bad"
+    assert set(stored) == {f"k{j}" for j in range(30)}  # the failed job wrote nothing
+    assert stored["k7"] == 37
     for i in range(40):
         key = f"k{i % 30}"
         if i != 7:
