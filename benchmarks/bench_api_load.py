@@ -16,10 +16,11 @@ uvicorn (``--workers`` processes) and measured:
   (httpx): each write wrk saw accepted must replay, and the installed count in the
   database must have grown by exactly the number sent (none lost, none counted twice).
 
-Peer measured in the same run and tool: a bare FastAPI "hello" endpoint (sync, like ours)
-on an identical uvicorn server. Prints requests/s, p50/p99 latency, errors/non-2xx,
-database size and peak server memory. Bounded: each wrk phase lasts ``--wrk-seconds``
-(reads after a 1 s warm-up); the writes also stop when the planned sites run out.
+Peer measured in the same run and tool, right before each backend: a bare FastAPI
+"hello" endpoint (sync, like ours) on an identical uvicorn server. Prints requests/s,
+p50/p99 latency, errors/non-2xx, database size and peak server memory. Bounded: each wrk
+phase lasts ``--wrk-seconds`` (reads after a 1 s warm-up); the writes also stop when the
+planned sites run out.
 
 Run: ``.venv/bin/python benchmarks/bench_api_load.py [--backends sqlite,postgresql]``
 """
@@ -554,6 +555,18 @@ def reads(server: Server, args: argparse.Namespace, token: str) -> list[Result]:
     return out
 
 
+def hello_peer(args: argparse.Namespace) -> Result:
+    """The peer's read rate, measured now on an identical server."""
+    server = Server("bench_api_load:hello_app", {}, args.workers, factory=True)
+    try:
+        peer = wrk_load("peer: bare FastAPI hello (sync)", server, "/hello", {}, args)
+    finally:
+        server.stop()
+    print(f"\n{peer.line()}")
+    print(f"  peer server peak RSS {server.peak_rss / 2**20:.0f} MB")
+    return peer
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="sqlite,postgresql")
@@ -574,15 +587,9 @@ def main() -> None:
         f"bench_api_load: {args.workers} uvicorn worker(s), {args.concurrency} concurrent "
         f"client connections, {os.cpu_count()} CPU(s), client and server on this machine"
     )
-    peer_server = Server("bench_api_load:hello_app", {}, args.workers, factory=True)
-    try:
-        peer = wrk_load("peer: bare FastAPI hello (sync)", peer_server, "/hello", {}, args)
-    finally:
-        peer_server.stop()
-    print(peer.line())
-    print(f"  peer server peak RSS {peer_server.peak_rss / 2**20:.0f} MB")
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         for backend in args.backends.split(","):
+            peer = hello_peer(args)  # right before: the machine's speed drifts over minutes
             for result in run_backend(backend.strip(), args, Path(tmp)):
                 ratio = result.rate / peer.rate
                 print(f"  {result.name:<42} {ratio:8.2f} x the hello peer")
