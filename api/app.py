@@ -18,6 +18,7 @@ from api.cache import CommitCache
 from api.config import ApiSettings, get_api_settings
 from api.db import Database
 from api.deps import API_PREFIX
+from api.lookups import DistrictDirectory
 from api.metrics import ApiMetrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.models import ApiKey, User
@@ -61,6 +62,7 @@ def create_app(
     app.state.settings = settings
     app.state.api_settings = api_settings
     app.state.write_batcher = WriteBatcher(db)
+    app.state.districts = DistrictDirectory(db)
     app.state.rollout_cache = RolloutCache(api_settings.cache_seconds, db)
     db.on_commit(app.state.rollout_cache.invalidate)
     app.state.principal_cache = CommitCache(api_settings.cache_seconds)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,15 +95,8 @@ class Database:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url, busy_timeout_ms=busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        writer = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-        self._write_sessions = sessionmaker(writer, expire_on_commit=False)
-        # PostgreSQL runs single reads without BEGIN/ROLLBACK round trips; SQLite's reads
-        # are cheap in-process transactions already (and its BEGIN is ours, see above).
-        self._single_reads = (
-            self._sessions
-            if self.dialect == "sqlite"
-            else sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"))
-        )
+        self._writer = self.engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        self._write_sessions = sessionmaker(self._writer, expire_on_commit=False)
 
     def listen(self, name: str, callback: Callable[..., None]) -> None:
         """Attach a session event (e.g. ``after_commit``) to every session of this database."""
@@ -126,17 +119,16 @@ class Database:
             yield session
 
     @contextmanager
-    def autocommit_session(self) -> Iterator[Session]:
-        """A session for checks made of independent reads that need no common snapshot
-        (on PostgreSQL each statement commits by itself: no BEGIN/ROLLBACK round trips)."""
-        with self._single_reads() as session:
+    def write_session(self, bind: Connection | None = None) -> Iterator[Session]:
+        """A session whose transactions take the write lock at BEGIN on SQLite; on ``bind``
+        (a :meth:`write_connection`) if given, else on a connection from the pool."""
+        with self._write_sessions(**({} if bind is None else {"bind": bind})) as session:
             yield session
 
-    @contextmanager
-    def write_session(self) -> Iterator[Session]:
-        """A session whose transactions take the write lock at BEGIN on SQLite."""
-        with self._write_sessions() as session:
-            yield session
+    def write_connection(self) -> Connection:
+        """A pooled connection for :meth:`write_session` that a caller keeps across
+        transactions (no checkout and liveness ping per transaction); close it when done."""
+        return self._writer.connect()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

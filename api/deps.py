@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from api.cache import CommitCache
 from api.config import ApiSettings
 from api.db import Database
+from api.lookups import DistrictDirectory
 from api.models import ApiKey, Role, User
 from api.problems import ApiProblem
 from api.progress import RolloutCache
@@ -65,7 +66,14 @@ async def get_rollout_cache(request: Request) -> RolloutCache:
     return cache
 
 
+async def get_districts(request: Request) -> DistrictDirectory:
+    """The app's in-memory directory of districts."""
+    districts: DistrictDirectory = request.app.state.districts
+    return districts
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
+DistrictsDep = Annotated[DistrictDirectory, Depends(get_districts)]
 RolloutCacheDep = Annotated[RolloutCache, Depends(get_rollout_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ApiSettingsDep = Annotated[ApiSettings, Depends(get_api_settings)]

@@ -1,16 +1,16 @@
 """``Idempotency-Key`` handling: the first request with a key does the work; retries replay.
 
-A retry usually finds the stored response in a plain read (:func:`replay_of`), before any
-write lock is taken. Otherwise :func:`run_once` does the work and inserts the record with
-its response in the same transaction (a batch of ``api.write_batches``): the unique
-constraint (principal, key) decides a race between two first attempts. The loser (run
-after the winner, or on PostgreSQL waiting for its commit) has all its work rolled back
-and replays the winner's response, so the work happens once. A failed request stores
-nothing and may be retried.
+:func:`run_once` looks the key up, then does the work and inserts the record with its
+response, all in one transaction (a batch of ``api.write_batches``): a retry finds the
+stored response and replays it. The unique constraint (principal, key) decides a race
+between two first attempts: the loser (run after the winner, or on PostgreSQL waiting for
+its commit) has all its work rolled back and replays the winner's response, so the work
+happens once. A failed request stores nothing and may be retried.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Callable
@@ -78,13 +78,7 @@ def _find(session: Session, principal: str, key: str) -> Row[Any] | None:
     return session.connection().execute(_FIND, {"who": principal, "k": key}).first()
 
 
-def replay_of(session: Session, who: Principal, key: str, payload: Any) -> JSONResponse | None:
-    """The stored response of an earlier request with this key (422 if its body differed)."""
-    found = _find(session, who.actor, key)
-    return None if found is None else _replay(found, request_hash(payload))
-
-
-def run_once(
+async def run_once(
     batcher: WriteBatcher,
     who: Principal,
     key: str,
@@ -96,12 +90,15 @@ def run_once(
     status_code: int = 201,
 ) -> JSONResponse:
     """Run ``work`` (which must not commit) at most once per (principal, key), committed by
-    the batcher; ``key`` comes from :func:`require_key`. A conflict inside ``work`` that is
-    not a race on the key (e.g. a new site id another report created meanwhile) is a 409.
+    the batcher, or replay the stored response (422 if that request's body differed);
+    ``key`` comes from :func:`require_key`. A conflict inside ``work`` that is not a race on
+    the key (e.g. a new site id another report created meanwhile) is a 409.
     """
     digest = request_hash(payload)
 
     def job(session: Session) -> JSONResponse:
+        if (found := _find(session, who.actor, key)) is not None:
+            return _replay(found, digest)
         response = work(session)
         session.connection().execute(
             _RECORD,
@@ -127,4 +124,4 @@ def run_once(
             slug="write-conflict",
         )
 
-    return batcher.run(job, recover=recover)
+    return await asyncio.wrap_future(batcher.submit(job, recover=recover))

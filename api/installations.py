@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from api.geo import inside
+from api.lookups import DistrictRef
 from api.models import CameraSite, District, SiteStatus, table_of
 from api.problems import ApiProblem
 
@@ -37,6 +38,9 @@ _MARK_INSTALLED = (
     )
     .returning(CameraSite.camera_id)
 )
+_SITES_NAMED = select(CameraSite.camera_id, CameraSite.id, CameraSite.district_id).where(
+    CameraSite.camera_id.in_(bindparam("camera_ids", expanding=True))
+)
 
 
 def installed_count(session: Session, district_id: int) -> int:
@@ -46,7 +50,7 @@ def installed_count(session: Session, district_id: int) -> int:
     )
 
 
-def check_inside(district: District, points: list[tuple[float, float]], what: str) -> None:
+def check_inside(district: DistrictRef, points: list[tuple[float, float]], what: str) -> None:
     """422 naming the first point outside the district."""
     if not points:
         return
@@ -65,16 +69,14 @@ def check_inside(district: District, points: list[tuple[float, float]], what: st
         )
 
 
-def existing_sites(session: Session, district: District, camera_ids: list[str]) -> dict[str, int]:
+def existing_sites(
+    session: Session, district: DistrictRef, camera_ids: list[str]
+) -> dict[str, int]:
     """Row ids of the named sites, 422 if any is unknown or belongs to another district."""
-    sites = {
-        camera_id: (site_id, district_id)
-        for camera_id, site_id, district_id in session.execute(
-            select(CameraSite.camera_id, CameraSite.id, CameraSite.district_id).where(
-                CameraSite.camera_id.in_(camera_ids)
-            )
-        )
-    }
+    if not camera_ids:
+        return {}
+    rows = session.connection().execute(_SITES_NAMED, {"camera_ids": camera_ids})
+    sites = {camera_id: (site_id, district_id) for camera_id, site_id, district_id in rows}
     unknown = [cid for cid in camera_ids if cid not in sites]
     if unknown:
         raise ApiProblem(
@@ -113,14 +115,14 @@ def set_stream_details(session: Session, details: list[dict[str, Any]]) -> None:
         )
 
 
-def new_camera_id(district: District) -> str:
+def new_camera_id(district: DistrictRef) -> str:
     """A fresh id for a reported site without one, e.g. ``440304-R-3f2a9c1b7d4e``."""
     return f"{district.code}-R-{uuid.uuid4().hex[:12]}"
 
 
 def create_installed_sites(
     session: Session,
-    district: District,
+    district: DistrictRef,
     sites: list[dict[str, Any]],
     *,
     report_id: int | None,
@@ -155,14 +157,14 @@ def create_installed_sites(
     return ids
 
 
-def lock_district(session: Session, district: District) -> None:
+def lock_district(session: Session, district: DistrictRef) -> None:
     """Serialise installation writes of one district (row lock on PostgreSQL; SQLite
     write transactions are serial already)."""
     session.execute(select(District.id).where(District.id == district.id).with_for_update())
 
 
 def install_up_to(
-    session: Session, district: District, total: int, *, report_id: int, at: dt.datetime
+    session: Session, district: DistrictRef, total: int, *, report_id: int, at: dt.datetime
 ) -> int:
     """Install planned sites in plan order (the planner lists them by greedy rank) until
     ``total`` are installed; returns how

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from api import audit
 from api.deps import (
     API_PREFIX,
-    DatabaseDep,
     DbSession,
+    DistrictsDep,
     ReadPrincipal,
     ReportPrincipal,
     RequestId,
     WriteSession,
 )
-from api.idempotency import replay_of, require_key, run_once
+from api.idempotency import require_key, run_once
 from api.installations import (
     check_inside,
     create_installed_sites,
@@ -32,7 +32,7 @@ from api.installations import (
     mark_installed,
     set_stream_details,
 )
-from api.lookups import district_by_name
+from api.lookups import DistrictRef, district_by_name
 from api.models import District, InstallationReport, OwnerType, table_of, utcnow
 from api.problems import PROBLEM_RESPONSES, ApiProblem
 from api.schemas import CameraId, Count, DistrictName, Lat, Lon, Page, StrictModel
@@ -127,9 +127,8 @@ class ReportSummary(BaseModel):
     created_at: dt.datetime
 
 
-def writable_district(session: Any, who: Principal, name: str, *, status: int) -> District:
+def writable(who: Principal, district: DistrictRef) -> DistrictRef:
     """The district, 403 unless the caller may write it."""
-    district = district_by_name(session, name, status=status)
     if not who.may_write_district(district.id):
         raise ApiProblem(
             403,
@@ -151,13 +150,14 @@ _SET_INSTALLED = (
 def _apply_report(
     session: Session,
     who: Principal,
-    district: District,
-    site_ids: dict[str, int],
+    district: DistrictRef,
     body: ReportIn,
     payload: dict[str, Any],
     rid: str | None,
 ) -> dict[str, Any]:
-    """The writes of a report: plain statements, so the write lock is held briefly."""
+    """Check and write a report: plain statements, so the write lock is held briefly."""
+    site_ids = existing_sites(session, district, [s.camera_id for s in body.installed])
+    check_inside(district, [(s.lon, s.lat) for s in body.new_sites], "new_sites")
     now = utcnow()
     connection = session.connection()
     report_id = connection.execute(
@@ -218,11 +218,11 @@ def _apply_report(
 
 
 @router.post("/reports", status_code=status.HTTP_201_CREATED, response_model=ReportOut)
-def create_report(
+async def create_report(
     request: Request,
     body: ReportIn,
     who: ReportPrincipal,
-    db: DatabaseDep,
+    districts: DistrictsDep,
     rid: RequestId,
     idempotency_key: Annotated[
         str | None,
@@ -234,31 +234,31 @@ def create_report(
     A retry with the same ``Idempotency-Key`` and body replays the first response
     (header ``Idempotent-Replayed: true``); the same key with another body is 422.
     """
+    district = writable(who, await districts.get(body.district, status=422))
+    key = require_key(idempotency_key)
     payload = body.model_dump(mode="json")
-    with db.autocommit_session() as reads:  # checks first, outside the write lock
-        district = writable_district(reads, who, body.district, status=422)
-        key = require_key(idempotency_key)
-        if (replay := replay_of(reads, who, key, payload)) is not None:
-            return replay
-        site_ids = existing_sites(reads, district, [s.camera_id for s in body.installed])
-        check_inside(district, [(s.lon, s.lat) for s in body.new_sites], "new_sites")
-    return run_once(
+    return await run_once(
         request.app.state.write_batcher,
         who,
         key,
         method="POST",
         path=request.url.path,
         payload=payload,
-        work=lambda session: _apply_report(session, who, district, site_ids, body, payload, rid),
+        work=lambda session: _apply_report(session, who, district, body, payload, rid),
     )
 
 
 @router.put("/districts/{name}/installed")
 def put_cumulative(
-    name: str, body: CumulativeIn, who: ReportPrincipal, session: WriteSession, rid: RequestId
+    name: str,
+    body: CumulativeIn,
+    who: ReportPrincipal,
+    districts: DistrictsDep,
+    session: WriteSession,
+    rid: RequestId,
 ) -> CumulativeOut:
     """Set the district's cumulative installed count; repeating it changes nothing."""
-    district = writable_district(session, who, name, status=404)
+    district = writable(who, districts.find(name))
     lock_district(session, district)
     now = utcnow()
     report = InstallationReport(

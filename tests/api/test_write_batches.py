@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,3 +76,51 @@ def test_integrity_conflict_without_recover_reaches_the_caller(batcher: WriteBat
         batcher.run(_insert("a", 2))
     with batcher.db.session() as session:
         assert session.execute(text("SELECT v FROM t WHERE k = 'a'")).scalar_one() == 1
+
+
+def test_a_failing_job_alone_in_its_batch_runs_once(batcher: WriteBatcher) -> None:
+    calls: list[int] = []
+
+    def work(session: Session) -> None:
+        calls.append(1)
+        raise ValueError("bad report")
+
+    with pytest.raises(ValueError, match="bad report"):
+        batcher.run(work)
+    assert calls == [1]  # its own outcome: not rerun
+
+
+def test_a_job_cancelled_before_its_batch_is_never_run(batcher: WriteBatcher) -> None:
+    running, release = threading.Event(), threading.Event()
+
+    def blocker(session: Session) -> str:
+        running.set()
+        release.wait(10)
+        return "first"
+
+    first = batcher.submit(blocker)
+    assert running.wait(10)
+    for _ in range(batcher.writers - 1):  # keep any other writer busy too
+        batcher.submit(lambda _session: release.wait(10))
+    given_up = batcher.submit(_insert("cancelled", 1))
+    assert given_up.cancel()
+    release.set()
+    assert first.result(10) == "first"
+    assert batcher.run(_insert("after", 2)) == "stored after"
+    with batcher.db.session() as session:
+        assert set(session.execute(text("SELECT k FROM t")).scalars()) == {"after"}
+
+
+def test_the_writer_keeps_its_connection_while_busy_and_returns_it_when_idle(
+    batcher: WriteBatcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("api.write_batches.IDLE_SECONDS", 0.2)
+    pool = batcher.db.engine.pool
+    assert batcher.run(_insert("a", 1)) == "stored a"
+    assert pool.checkedout() == 1  # held for the next batch
+    assert batcher.run(_insert("b", 2)) == "stored b"
+    assert pool.checkedout() == 1  # the same one, not a second checkout
+    deadline = time.monotonic() + 5
+    while pool.checkedout() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool.checkedout() == 0
