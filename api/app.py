@@ -6,8 +6,10 @@ building an app never changes a database.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
 from fastapi import FastAPI
@@ -47,6 +49,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        _freeze_startup_heap()
         yield
         app.state.write_batcher.close()
         db.dispose()
@@ -80,6 +83,16 @@ def create_app(
     )
     app.add_middleware(RequestContextMiddleware, observe=app.state.metrics.observe)
     return app
+
+
+@cache
+def _freeze_startup_heap() -> None:
+    """Move what startup built (modules, routes, schemas, geodata: ~190,000 objects) out of
+    the garbage collector's sight, once per process. A full collection walked all of it,
+    pausing every request of the worker for ~100 ms now and then (the read p99);
+    collections now walk only objects made since."""
+    gc.collect()
+    gc.freeze()
 
 
 def _document_problems_in_openapi(app: FastAPI) -> None:

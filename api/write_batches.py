@@ -2,10 +2,10 @@
 
 Requests hand their checks and writes to :class:`WriteBatcher`, whose writer thread runs
 every job waiting at that moment in one write transaction and commits once (one writer
-per process on SQLite, a few on PostgreSQL). Few writers instead of one transaction per request: the database's write
-lock (SQLite's single writer, PostgreSQL's commit flush) is taken once per batch, and a
-writer does not queue for the GIL behind the request threads between statements while
-other writers wait for the lock.
+per process on SQLite, a few on PostgreSQL). Few writers instead of one transaction per
+request: the database's write lock (SQLite's single writer, PostgreSQL's commit flush) is
+taken once per batch, and a writer does not queue for the GIL behind the request threads
+between statements while other writers wait for the lock.
 
 A job is a function of the session that must not commit. If any job of a batch fails,
 the batch is rolled back and each job is run again alone in its own transaction, so one
