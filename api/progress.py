@@ -163,9 +163,32 @@ class RolloutCache:
             with self.db.session() as session:
                 return rollout_counts(session, period=period)
 
-        rows = self.store.get(("counts", period.id if period is not None else None), count)
-        assert isinstance(rows, list)
-        return [replace(r, states=dict(r.states)) for r in rows]
+        return _copies(self.store.get(_counts_key(period), count))
+
+    def current(self, day: dt.date) -> tuple[AssessmentPeriod | None, list[DistrictCounts]]:
+        """The period containing ``day`` and its counts (may query: for worker threads)."""
+        period = self.current_period(day)
+        return period, self.get(period)
+
+    def peek_current(
+        self, day: dt.date
+    ) -> tuple[AssessmentPeriod | None, list[DistrictCounts]] | None:
+        """:meth:`current` when both are cached and fresh, else None: never queries, so
+        the event loop may ask (and only goes to a worker thread on a miss)."""
+        period = self.store.peek(("period", day))
+        if not isinstance(period, AssessmentPeriod):
+            return None
+        rows = self.store.peek(_counts_key(period))
+        return None if rows is None else (period, _copies(rows))
+
+
+def _counts_key(period: AssessmentPeriod | None) -> tuple[str, int | None]:
+    return ("counts", period.id if period is not None else None)
+
+
+def _copies(rows: object) -> list[DistrictCounts]:
+    assert isinstance(rows, list)
+    return [replace(r, states=dict(r.states)) for r in rows]
 
 
 def city_total(rows: list[DistrictCounts]) -> DistrictCounts:

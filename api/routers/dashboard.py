@@ -21,8 +21,14 @@ from api.deps import API_PREFIX, DbSession
 from api.lookups import district_by_name
 from api.models import AssessmentRun, Score
 from api.problems import PROBLEM_RESPONSES
-from api.progress import RolloutCache, city_total, period_for, rollout_counts
-from api.routers.progress import ProgressOut, ProgressReport, TrendPointOut, progress_out
+from api.progress import period_for, rollout_counts
+from api.routers.progress import (
+    ProgressOut,
+    ProgressReport,
+    TrendPointOut,
+    current_progress,
+    progress_out,
+)
 from api.snapshots import trend
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -83,22 +89,11 @@ def dashboard_page() -> FileResponse:
 
 
 @router.get(f"{API_PREFIX}/dashboard/progress", response_model=ProgressReport)
-def public_progress(request: Request) -> Response:
+async def public_progress(request: Request) -> Response:
     """Progress of every district and the city against the current period (public; figures
     from the app's rollout cache, see ``api.progress.RolloutCache``)."""
-    # The hottest read of the service: no session dependency (the cache reads with its
-    # own), and returning the serialised model skips FastAPI validating it a second time.
-    cache: RolloutCache = request.app.state.rollout_cache
-    now = dt.datetime.now(dt.UTC)
-    period = cache.current_period(now.date())
-    rows = cache.get(period)
-    report = ProgressReport(
-        period=period.name if period else None,
-        as_of=now,
-        city=progress_out(city_total(rows)),
-        districts=[progress_out(r) for r in rows],
-    )
-    return Response(report.model_dump_json(), media_type="application/json")
+    # The hottest read of the service: no session dependency (the cache reads with its own).
+    return await current_progress(request.app.state.rollout_cache)
 
 
 @router.get(f"{API_PREFIX}/dashboard/map")

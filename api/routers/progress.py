@@ -6,13 +6,15 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import API_PREFIX, DbSession, ReadPrincipal, RolloutCacheDep
+from api.deps import API_PREFIX, DatabaseDep, DbSession, ReadPrincipal, RolloutCacheDep
 from api.lookups import district_by_name, period_by_name
 from api.models import AssessmentPeriod
 from api.problems import PROBLEM_RESPONSES
-from api.progress import DistrictCounts, city_total
+from api.progress import DistrictCounts, RolloutCache, city_total
 from api.snapshots import trend
 
 router = APIRouter(
@@ -70,22 +72,45 @@ def progress_out(counts: DistrictCounts) -> ProgressOut:
     )
 
 
-@router.get("")
-def read_progress(
-    who: ReadPrincipal, session: DbSession, cache: RolloutCacheDep, period: str | None = None
-) -> ProgressReport:
-    """All districts and the city; targets of ``period`` (default: the current one)."""
-    now = dt.datetime.now(dt.UTC)
-    chosen: AssessmentPeriod | None = (
-        period_by_name(session, period) if period else cache.current_period(now.date())
-    )
-    rows = cache.get(chosen)
-    return ProgressReport(
-        period=chosen.name if chosen else None,
+def progress_response(
+    period: AssessmentPeriod | None, rows: list[DistrictCounts], now: dt.datetime
+) -> Response:
+    """The serialised :class:`ProgressReport` (returned as is: FastAPI need not validate
+    the model it was built from a second time)."""
+    report = ProgressReport(
+        period=period.name if period else None,
         as_of=now,
         city=progress_out(city_total(rows)),
         districts=[progress_out(r) for r in rows],
     )
+    return Response(report.model_dump_json(), media_type="application/json")
+
+
+async def current_progress(cache: RolloutCache) -> Response:
+    """Progress against the current period: answered on the event loop from the cache,
+    through a worker thread only when the figures must be (re)computed."""
+    now = dt.datetime.now(dt.UTC)
+    found = cache.peek_current(now.date())
+    if found is None:
+        found = await run_in_threadpool(cache.current, now.date())
+    return progress_response(*found, now)
+
+
+@router.get("", response_model=ProgressReport)
+async def read_progress(
+    who: ReadPrincipal, db: DatabaseDep, cache: RolloutCacheDep, period: str | None = None
+) -> Response:
+    """All districts and the city; targets of ``period`` (default: the current one)."""
+    if period is None:
+        return await current_progress(cache)
+
+    def figures_of(name: str) -> tuple[AssessmentPeriod, list[DistrictCounts]]:
+        with db.session() as session:
+            chosen = period_by_name(session, name)
+        return chosen, cache.get(chosen)
+
+    chosen, rows = await run_in_threadpool(figures_of, period)
+    return progress_response(chosen, rows, dt.datetime.now(dt.UTC))
 
 
 @router.get("/trend")
