@@ -17,7 +17,7 @@ uvicorn (``--workers`` processes) and measured:
   database must have grown by exactly the number sent (none lost, none counted twice).
 
 Peer measured in the same run and tool, right before each backend: a bare FastAPI
-"hello" endpoint (sync, like ours) on an identical uvicorn server. Prints requests/s,
+"hello" endpoint (async, like our reads) on an identical uvicorn server. Prints requests/s,
 p50/p99 latency, errors/non-2xx, database size and peak server memory. Bounded: each wrk
 phase lasts ``--wrk-seconds`` (reads after a 1 s warm-up); the writes also stop when the
 planned sites run out.
@@ -58,11 +58,11 @@ T = TypeVar("T")
 
 
 def hello_app() -> FastAPI:
-    """The peer: the smallest FastAPI app, one sync JSON endpoint."""
+    """The peer: the smallest FastAPI app, one async JSON endpoint (like our reads)."""
     app = FastAPI()
 
     @app.get("/hello")
-    def hello() -> dict[str, str]:
+    async def hello() -> dict[str, str]:
         return {"hello": "world"}
 
     return app
@@ -559,7 +559,7 @@ def hello_peer(args: argparse.Namespace) -> Result:
     """The peer's read rate, measured now on an identical server."""
     server = Server("bench_api_load:hello_app", {}, args.workers, factory=True)
     try:
-        peer = wrk_load("peer: bare FastAPI hello (sync)", server, "/hello", {}, args)
+        peer = wrk_load("peer: bare FastAPI hello (async)", server, "/hello", {}, args)
     finally:
         server.stop()
     print(f"\n{peer.line()}")
